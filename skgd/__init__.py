@@ -1,0 +1,9 @@
+"""skgd: scikit-learn estimators whose optimization method is a parameter."""
+
+from skgd._classifier import GDClassifier
+from skgd._perceptron import PerceptronGD
+from skgd._regressor import GDRegressor
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["GDClassifier", "GDRegressor", "PerceptronGD", "__version__"]

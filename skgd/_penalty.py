@@ -1,0 +1,93 @@
+"""Penalties on the coefficients: l2, l1, elastic net, or none.
+
+Every penalty is the elastic net ``alpha * (l1_ratio * ||w||_1
++ (1 - l1_ratio) / 2 * ||w||_2^2)``, the form scikit-learn's SGD estimators use.
+"l2" is ``l1_ratio=0``, "l1" is ``l1_ratio=1`` and ``None`` is ``alpha=0``. The
+intercept is never penalized: callers pass the coefficients only.
+
+The smooth L2 part enters gradients; the L1 part is applied either as a
+proximal step (soft thresholding), which keeps exact zeros, or as a
+subgradient inside a momentum velocity.
+"""
+
+from typing import NamedTuple
+
+from sklearn.utils._array_api import get_namespace
+
+
+class Penalty(NamedTuple):
+    """Strengths of the two parts of an elastic-net penalty.
+
+    Attributes
+    ----------
+    l2 : float
+        ``alpha * (1 - l1_ratio)``: the multiplier of ``½ ||w||²``.
+    l1 : float
+        ``alpha * l1_ratio``: the multiplier of ``||w||₁``.
+    """
+
+    l2: float = 0.0
+    l1: float = 0.0
+
+    @property
+    def is_smooth(self):
+        """Whether the penalty is differentiable everywhere (no L1 part)."""
+        return self.l1 == 0.0
+
+    def value(self, coef):
+        """Penalty at ``coef``."""
+        if self.l2 == 0.0 and self.l1 == 0.0:
+            return 0.0
+        xp, _ = get_namespace(coef)
+        value = 0.0
+        if self.l2:
+            value += 0.5 * self.l2 * float(xp.sum(coef * coef))
+        if self.l1:
+            value += self.l1 * float(xp.sum(xp.abs(coef)))
+        return value
+
+    def smooth_gradient(self, coef):
+        """Gradient of the L2 part at ``coef``."""
+        return self.l2 * coef
+
+    def subgradient(self, coef):
+        """A subgradient of the whole penalty (``sign(0) = 0`` for L1)."""
+        xp, _ = get_namespace(coef)
+        return self.l2 * coef + self.l1 * xp.sign(coef)
+
+    def prox_l1(self, coef, step):
+        """Soft thresholding: the proximal operator of ``step * l1 * ||w||₁``."""
+        if self.l1 == 0.0:
+            return coef
+        xp, _ = get_namespace(coef)
+        shrunk = xp.abs(coef) - step * self.l1
+        return xp.sign(coef) * xp.where(shrunk > 0, shrunk, xp.zeros_like(shrunk))
+
+
+def make_penalty(penalty, alpha, l1_ratio):
+    """Turn scikit-learn's ``penalty``, ``alpha`` and ``l1_ratio`` into strengths.
+
+    Parameters
+    ----------
+    penalty : {"l2", "l1", "elasticnet"} or None
+    alpha : float
+    l1_ratio : float
+        Used only with ``"elasticnet"``.
+
+    Returns
+    -------
+    Penalty
+
+    Examples
+    --------
+    >>> from skgd._penalty import make_penalty
+    >>> make_penalty("elasticnet", alpha=1.0, l1_ratio=0.25)
+    Penalty(l2=0.75, l1=0.25)
+    """
+    if penalty is None or alpha == 0:
+        return Penalty()
+    if penalty == "l2":
+        return Penalty(l2=float(alpha))
+    if penalty == "l1":
+        return Penalty(l1=float(alpha))
+    return Penalty(l2=float(alpha * (1.0 - l1_ratio)), l1=float(alpha * l1_ratio))

@@ -1,0 +1,281 @@
+"""GDRegressor: a linear regressor whose optimization method is a parameter."""
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+
+from skgd._base import BaseGD, validation_split
+from skgd._loss import REGRESSION_LOSSES
+
+
+class GDRegressor(RegressorMixin, BaseGD):
+    """Linear regression fitted by batch, stochastic, minibatch, momentum or Newton steps.
+
+    Minimizes ``Σ sᵢ loss(yᵢ, xᵢ·w + b) / Σ sᵢ + alpha · R(w)`` with
+    ``R(w) = l1_ratio ||w||₁ + (1 − l1_ratio) ½ ||w||²``. With the default
+    ``solver="sgd"`` it takes every argument of scikit-learn's
+    :class:`~sklearn.linear_model.SGDRegressor` and follows its per-sample
+    updates.
+
+    Parameters
+    ----------
+    loss : {"squared_error", "huber", "epsilon_insensitive", \
+            "squared_epsilon_insensitive"}, default="squared_error"
+        The per-sample loss. ``squared_error`` is ``½ (p − y)²``.
+    penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
+        The penalty on the coefficients (never on the intercept).
+    alpha : float, default=1e-4
+        Strength of the penalty; also sets ``learning_rate="optimal"``'s scale.
+    l1_ratio : float, default=0.15
+        Elastic-net mixing, used only with ``penalty="elasticnet"``.
+    fit_intercept : bool, default=True
+        Whether to fit an intercept.
+    max_iter : int, default=1000
+        The most epochs (sgd, minibatch, momentum) or iterations (batch,
+        newton).
+    tol : float or None, default=1e-3
+        First-order solvers stop when the epoch's objective fails to improve
+        by ``tol`` for ``n_iter_no_change`` epochs in a row; newton stops when
+        ``max|gradient| ≤ tol`` and half the squared Newton decrement is
+        ``≤ tol``. ``None`` runs ``max_iter`` epochs (newton: until no step
+        decreases the objective).
+    shuffle : bool, default=True
+        Reshuffle the rows every epoch (sgd, minibatch, momentum).
+    verbose : int, default=0
+        Print one line per epoch or iteration.
+    epsilon : float, default=0.1
+        Width of the insensitive band of ``huber``, ``epsilon_insensitive`` and
+        ``squared_epsilon_insensitive``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling and the early-stopping split.
+    learning_rate : {"constant", "optimal", "invscaling", "adaptive"}, \
+            default="invscaling"
+        The step-size schedule of the first-order solvers; see ``eta0``.
+    eta0 : float, default=0.01
+        Initial step size.
+    power_t : float, default=0.25
+        Exponent of ``invscaling``: ``eta = eta0 / t ** power_t``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop on its R² score.
+    validation_fraction : float, default=0.1
+        Share of the data held out for early stopping.
+    n_iter_no_change : int, default=5
+        Epochs without improvement before stopping.
+    warm_start : bool, default=False
+        Start from the previous fit's coefficients.
+    average : bool or int, default=False
+        Average the iterates (ASGD) from that many updates on (``True``: 1).
+    solver : {"sgd", "batch", "minibatch", "momentum", "newton"}, default="sgd"
+        How rows are sampled and how steps are taken:
+
+        - ``"batch"``: full-batch gradient descent, ``w ← w − η ∇J(w)``;
+        - ``"sgd"``: one sample per update;
+        - ``"minibatch"``: ``batch_size`` samples per update;
+        - ``"momentum"``: minibatch steps with heavy-ball momentum,
+          ``b ← μ b + g``, ``w ← w − η b``;
+        - ``"newton"``: solve ``∇²J e = −∇J`` by Cholesky, then ``w ← w + s e``
+          with an Armijo line search.
+    batch_size : int, default=32
+        Rows per update for ``minibatch`` and ``momentum``.
+    momentum : float, default=0.9
+        ``μ`` of the momentum solver.
+    nesterov : bool, default=False
+        Use Nesterov's momentum.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+    intercept_ : ndarray of shape (1,)
+    n_iter_ : int
+        Epochs or iterations run.
+    t_ : float
+        Updates made plus one, as in scikit-learn: samples for sgd, batches
+        for minibatch and momentum, iterations for batch and newton.
+    loss_curve_ : list of float
+        The objective once per epoch or iteration: the exact objective for
+        batch and newton, the running mean of the losses met during the epoch
+        plus the penalty for sgd, minibatch and momentum.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined only when X has string feature names.
+
+    See Also
+    --------
+    GDClassifier : Linear classification with the same solvers.
+    sklearn.linear_model.SGDRegressor : scikit-learn's per-sample SGD.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skgd import GDRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
+    >>> reg = GDRegressor(solver="newton").fit(X, y)
+    >>> reg.n_iter_
+    1
+    >>> round(reg.score(X, y), 3)
+    1.0
+    """
+
+    _parameter_constraints: dict = {
+        **BaseGD._parameter_constraints,
+        "loss": [StrOptions(set(REGRESSION_LOSSES))],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        *,
+        penalty="l2",
+        alpha=0.0001,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-3,
+        shuffle=True,
+        verbose=0,
+        epsilon=0.1,
+        random_state=None,
+        learning_rate="invscaling",
+        eta0=0.01,
+        power_t=0.25,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        warm_start=False,
+        average=False,
+        solver="sgd",
+        batch_size=32,
+        momentum=0.9,
+        nesterov=False,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.verbose = verbose
+        self.epsilon = epsilon
+        self.random_state = random_state
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.average = average
+        self.solver = solver
+        self.batch_size = batch_size
+        self.momentum = momentum
+        self.nesterov = nesterov
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+        """Fit the linear model with the configured solver.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        coef_init : array-like of shape (n_features,), default=None
+            Starting coefficients.
+        intercept_init : array-like of shape (1,), default=None
+            Starting intercept.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : GDRegressor
+            The fitted estimator. If fitting fails, a previously fitted
+            estimator keeps its attributes unchanged.
+        """
+        warm = self.warm_start and hasattr(self, "coef_")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            order="C",
+            y_numeric=True,
+            reset=not warm,
+        )
+        y = y.astype(X.dtype, copy=False)
+        sample_weight = self._check_sample_weight(sample_weight, X)
+        loss = self._make_loss()
+        self._check_combination(loss)
+        rng = check_random_state(self.random_state)
+        coef, intercept = self._initial_coef(X.shape[1], X.dtype, coef_init, intercept_init)
+
+        validation_score = None
+        if self.early_stopping:
+            held_out = validation_split(
+                X.shape[0], self.validation_fraction, self.random_state
+            )
+            X_val, y_val, sw_val = X[held_out], y[held_out], sample_weight[held_out]
+            X, y, sample_weight = X[~held_out], y[~held_out], sample_weight[~held_out]
+            if not np.any(sw_val > 0):
+                raise ValueError(
+                    "The sample weights of the validation set are all zero; "
+                    "early_stopping=True cannot score on it. Change random_state "
+                    "or validation_fraction, or set early_stopping=False."
+                )
+            validation_score = _r2_scorer(X_val, y_val, sw_val)
+
+        objective = self._objective(loss, X, y, sample_weight)
+        result = self._solve(objective, coef, intercept, rng, validation_score)
+        self._warn_if_not_converged([result])
+
+        previous_curve = list(getattr(self, "loss_curve_", [])) if warm else []
+        self.coef_ = np.asarray(result.coef, dtype=X.dtype)
+        self.intercept_ = np.asarray([result.intercept], dtype=X.dtype)
+        self.n_iter_ = result.n_iter
+        self.t_ = result.t
+        self.loss_curve_ = previous_curve + list(result.loss_curve)
+        return self
+
+    def _initial_coef(self, n_features, dtype, coef_init, intercept_init):
+        if coef_init is None and self.warm_start and hasattr(self, "coef_"):
+            coef_init, intercept_init = self.coef_, self.intercept_
+        coef = np.zeros(n_features, dtype=dtype)
+        if coef_init is not None:
+            coef_init = np.asarray(coef_init, dtype=dtype).ravel()
+            if coef_init.shape != (n_features,):
+                raise ValueError(
+                    f"coef_init has shape {coef_init.shape}; it must have shape "
+                    f"({n_features},), one value per feature."
+                )
+            coef = coef_init.copy()
+        intercept = 0.0
+        if intercept_init is not None:
+            intercept = float(np.asarray(intercept_init, dtype=dtype).ravel()[0])
+        return coef, intercept
+
+    def predict(self, X):
+        """Predict targets with the linear model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False)
+        return np.asarray(X @ self.coef_).ravel() + self.intercept_[0]
+
+
+def _r2_scorer(X_val, y_val, sw_val):
+    from sklearn.metrics import r2_score
+
+    def score(coef, intercept):
+        prediction = np.asarray(X_val @ coef).ravel() + intercept
+        return r2_score(y_val, prediction, sample_weight=sw_val)
+
+    return score

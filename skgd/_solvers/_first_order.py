@@ -1,0 +1,310 @@
+"""First-order solvers: batch, sgd, minibatch and momentum, in one loop.
+
+Two independent choices make the four solvers:
+
+- the sampler, ``batch_size``: all rows (``None``, batch gradient descent),
+  one row (sgd) or ``B`` rows (minibatch, momentum);
+- the step rule: :class:`PlainStep` or :class:`MomentumStep`.
+
+:func:`first_order_solve` runs the epochs and owns everything around them:
+the loss curve, the stopping rule, divergence and the adaptive schedule.
+An epoch runs in the compiled kernel when the data are NumPy arrays or CSR
+matrices and rows are sampled, and in Array API operations otherwise.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils._array_api import get_namespace
+
+from skgd._solvers import _kernels
+from skgd._solvers._result import SolverResult
+
+
+class EpochState:
+    """Everything an epoch changes, kept between epochs and ``partial_fit`` calls.
+
+    Attributes
+    ----------
+    coef, intercept : the current iterate.
+    step_state : the step rule's state (the velocity for momentum).
+    t : float, the update counter, from 1.
+    average_coef, average_intercept : the running average (ASGD).
+    """
+
+    def __init__(self, coef, intercept, step_state, t=1.0):
+        self.coef = coef
+        self.intercept = float(intercept)
+        self.step_state = step_state
+        self.t = float(t)
+        self.average_coef = coef * 0
+        self.average_intercept = 0.0
+        # Batch gradient descent: (loss, grad, grad_intercept) at the iterate.
+        self.full_gradient = None
+
+
+def first_order_solve(
+    objective,
+    state,
+    *,
+    step_rule,
+    schedule,
+    batch_size=None,
+    max_iter=1000,
+    tol=1e-3,
+    n_iter_no_change=5,
+    shuffle=True,
+    random_state=None,
+    average=0,
+    validation_score=None,
+    compiled=True,
+    verbose=0,
+):
+    """Minimize ``objective`` by first-order steps, epoch by epoch.
+
+    Parameters
+    ----------
+    objective : LinearObjective
+    state : EpochState
+        The starting point; updated in place.
+    step_rule : PlainStep or MomentumStep
+    schedule : Schedule
+    batch_size : int or None
+        Rows per step; ``None`` takes every row (batch gradient descent).
+    max_iter : int
+        The most epochs (iterations for batch gradient descent).
+    tol : float or None
+        Sampled rows: the fit stops once the epoch's objective (or, with
+        ``validation_score``, minus the score) fails to improve on the best
+        so far by ``tol`` for ``n_iter_no_change`` epochs in a row, as in
+        scikit-learn. All rows (batch gradient descent): it stops once
+        ``max|∇J| ≤ tol``, an optimality condition rather than a plateau,
+        since deterministic steps on a badly scaled problem can stall for
+        many iterations before they descend. ``None`` runs ``max_iter``
+        epochs.
+    n_iter_no_change : int
+    shuffle : bool
+        Reshuffle the rows every epoch.
+    random_state : numpy.random.RandomState
+    average : int
+        Average the iterates from update ``average`` on (0: no averaging).
+    validation_score : callable or None
+        ``validation_score(coef, intercept) -> float``, higher is better.
+    compiled : bool
+        Use the compiled kernels where they apply.
+    verbose : int
+
+    Returns
+    -------
+    SolverResult
+    """
+    rng = random_state if random_state is not None else np.random.RandomState(0)
+    run_epoch = _pick_epoch(objective, batch_size, compiled)
+    loss_curve = []
+    best = np.inf
+    no_improvement = 0
+    converged = False
+    message = f"Reached max_iter={max_iter} epochs."
+    for epoch in range(1, max_iter + 1):
+        if batch_size is None or not shuffle:
+            order = np.arange(objective.n_samples)
+        else:
+            order = rng.permutation(objective.n_samples)
+        value = run_epoch(objective, state, order, batch_size, step_rule, schedule, average)
+        _raise_if_diverged(state, value, epoch)
+        loss_curve.append(value)
+        if verbose:
+            print(
+                f"-- Epoch {epoch}\nNorm: {_norm(state.coef):.2f}, "
+                f"Bias: {state.intercept:.6f}, T: {int(state.t - 1)}, "
+                f"Avg. loss: {value:.6f}"
+            )
+        if tol is None:
+            continue
+        if validation_score is None:
+            criterion = value
+        else:
+            criterion = -validation_score(*_final_coef(state, average))
+        no_improvement = no_improvement + 1 if criterion > best - tol else 0
+        best = min(best, criterion)
+        if batch_size is None and validation_score is None:
+            # Deterministic steps: stop on the optimality condition itself.
+            gradient_norm = _max_abs_gradient(objective, state)
+            if gradient_norm <= tol:
+                converged = True
+                message = f"Converged: max|gradient| = {gradient_norm:.3g} <= tol={tol}."
+                break
+            if no_improvement >= n_iter_no_change and schedule.kind == "adaptive":
+                schedule.on_no_improvement()
+                no_improvement = 0
+            continue
+        if no_improvement >= n_iter_no_change:
+            if schedule.on_no_improvement():
+                no_improvement = 0
+                continue
+            converged = True
+            message = (
+                f"Converged: no improvement by tol={tol} in {n_iter_no_change} "
+                f"consecutive epochs, after {epoch} epochs."
+            )
+            break
+    coef, intercept = _final_coef(state, average)
+    return SolverResult(coef, intercept, epoch, state.t, converged, loss_curve, message)
+
+
+def _max_abs_gradient(objective, state):
+    """max |∇J| at the iterate, with the least-norm subgradient where L1 kinks."""
+    _, grad, grad_intercept = state.full_gradient
+    penalty = objective.penalty
+    grad = grad + penalty.smooth_gradient(state.coef)
+    if penalty.l1:
+        xp, _ = get_namespace(grad)
+        at_kink = state.coef == 0
+        grad = xp.where(
+            at_kink,
+            penalty.prox_l1(grad, 1.0),
+            grad + penalty.l1 * xp.sign(state.coef),
+        )
+    return max(float(xp_max_abs(grad)), abs(grad_intercept))
+
+
+def xp_max_abs(a):
+    xp, _ = get_namespace(a)
+    return xp.max(xp.abs(a))
+
+
+def _final_coef(state, average):
+    if 0 < average <= state.t - 1:
+        return state.average_coef, state.average_intercept
+    return state.coef, state.intercept
+
+
+def _norm(coef):
+    xp, _ = get_namespace(coef)
+    return float(xp.sqrt(xp.sum(coef * coef)))
+
+
+def _raise_if_diverged(state, value, epoch):
+    # max|w| is finite exactly when every coefficient is (NaN propagates).
+    max_abs = float(xp_max_abs(state.coef))
+    if np.isfinite(value) and np.isfinite(state.intercept) and np.isfinite(max_abs):
+        return
+    raise ValueError(
+        f"The fit diverged at epoch {epoch}: the coefficients or the objective "
+        "became infinite or NaN. The learning rate is too large for this data: "
+        "lower eta0, use learning_rate='optimal' or 'adaptive', or scale the "
+        "features first (for example with StandardScaler in a Pipeline)."
+    )
+
+
+def _pick_epoch(objective, batch_size, compiled):
+    if batch_size is None:
+        return _full_batch_epoch
+    numpy_input = isinstance(objective.y, np.ndarray) and (
+        isinstance(objective.X, np.ndarray) or sp.issparse(objective.X)
+    )
+    if compiled and numpy_input:
+        return _compiled_epoch
+    return _generic_epoch
+
+
+def _full_batch_epoch(objective, state, order, batch_size, step_rule, schedule, average):
+    # The objective and gradient at the current iterate were computed at the
+    # end of the previous iteration: one pass over X per iteration.
+    if state.full_gradient is None:
+        state.full_gradient = objective.loss_gradient(state.coef, state.intercept)
+    _, grad, grad_intercept = state.full_gradient
+    eta = schedule(state.t)
+    state.coef, state.intercept, state.step_state = step_rule.update(
+        state.coef, state.intercept, grad, grad_intercept, eta, objective.penalty, state.step_state
+    )
+    _update_average(state, average)
+    state.t += 1.0
+    state.full_gradient = objective.loss_gradient(state.coef, state.intercept)
+    return state.full_gradient[0] + objective.penalty.value(state.coef)
+
+
+def _generic_epoch(objective, state, order, batch_size, step_rule, schedule, average):
+    xp = objective.xp
+    loss_sum = 0.0
+    for start in range(0, objective.n_samples, batch_size):
+        rows = order[start : start + batch_size]
+        if not isinstance(objective.X, np.ndarray) and not sp.issparse(objective.X):
+            rows = xp.asarray(rows)
+        loss, grad, grad_intercept = objective.loss_gradient(state.coef, state.intercept, rows)
+        loss_sum += loss * rows.shape[0]
+        eta = schedule(state.t)
+        state.coef, state.intercept, state.step_state = step_rule.update(
+            state.coef,
+            state.intercept,
+            grad,
+            grad_intercept,
+            eta,
+            objective.penalty,
+            state.step_state,
+        )
+        _update_average(state, average)
+        state.t += 1.0
+    return loss_sum / objective.n_samples + objective.penalty.value(state.coef)
+
+
+def _update_average(state, average):
+    if 0 < average <= state.t:
+        weight = 1.0 / (state.t - average + 1.0)
+        state.average_coef = state.average_coef + (state.coef - state.average_coef) * weight
+        state.average_intercept += (state.intercept - state.average_intercept) * weight
+
+
+def _compiled_epoch(objective, state, order, batch_size, step_rule, schedule, average):
+    X = objective.X
+    dtype = state.coef.dtype
+    if sp.issparse(X):
+        X = X.tocsr() if X.format != "csr" else X
+        dense = np.empty((0, 0), dtype=dtype)
+        data, indices, indptr, sparse = X.data, X.indices, X.indptr, True
+    else:
+        dense = X if X.flags.c_contiguous else np.ascontiguousarray(X)
+        data = np.empty(0, dtype=dtype)
+        indices = indptr = np.empty(0, dtype=np.int32)
+        sparse = False
+    coef = np.array(state.coef, dtype=dtype, copy=True)
+    if state.step_state is None:
+        velocity, velocity_intercept = np.zeros(0, dtype=dtype), 0.0
+    else:
+        velocity = np.array(state.step_state.coef, dtype=dtype, copy=True)
+        velocity_intercept = state.step_state.intercept
+    intercept = np.array([state.intercept, velocity_intercept, state.average_intercept])
+    average_coef = np.array(state.average_coef, dtype=dtype, copy=True)
+    penalty = objective.penalty
+    loss_sum, state.t = _kernels.run_epoch(
+        dense,
+        data,
+        indices,
+        indptr,
+        sparse,
+        objective.y,
+        objective.sample_weight,
+        order,
+        coef,
+        intercept,
+        velocity,
+        average_coef,
+        np.zeros_like(coef),
+        batch_size,
+        objective.fit_intercept,
+        objective.loss.code,
+        objective.loss.param,
+        penalty.l2,
+        penalty.l1,
+        step_rule.code,
+        getattr(step_rule, "momentum", 0.0),
+        *schedule.kernel_args(),
+        state.t,
+        average,
+    )
+    state.coef = coef
+    state.intercept = float(intercept[0])
+    state.average_coef = average_coef
+    state.average_intercept = float(intercept[2])
+    if state.step_state is not None:
+        state.step_state = type(state.step_state)(velocity, float(intercept[1]))
+    return loss_sum / objective.n_samples + penalty.value(coef)

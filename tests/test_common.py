@@ -1,0 +1,39 @@
+"""scikit-learn's estimator checks over every estimator × solver."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skgd import GDClassifier, GDRegressor, PerceptronGD
+
+STOCHASTIC = ("sgd", "minibatch", "momentum")
+FIRST_ORDER = ("batch", *STOCHASTIC)
+
+
+def _estimators():
+    for solver in FIRST_ORDER:
+        # The checks' data sets have 20 to 100 rows: the default batch of 32
+        # would make minibatch a near-full-batch method there. A batch of 4
+        # keeps it a minibatch method at that size.
+        params = {"solver": solver, "batch_size": 4}
+        yield GDRegressor(**params)
+        yield GDClassifier(**params)
+        yield PerceptronGD(**params)
+    yield GDRegressor(solver="newton")
+    yield GDClassifier(solver="newton", loss="log_loss")
+
+
+def _expected_failed_checks(estimator):
+    if estimator.solver in STOCHASTIC:
+        reason = (
+            "A stochastic solver visits rows in a random order, so weighting a row "
+            "by 2 is not the same computation as repeating it."
+        )
+        return {
+            "check_sample_weight_equivalence_on_dense_data": reason,
+            "check_sample_weight_equivalence_on_sparse_data": reason,
+        }
+    return {}
+
+
+@parametrize_with_checks(list(_estimators()), expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
