@@ -247,7 +247,7 @@ class Perceptron(Hinge):
     >>> import numpy as np
     >>> from skgd._loss import Perceptron
     >>> Perceptron().gradient(np.array([1.0, 1.0]), np.array([-1.0, 1.0]))
-    array([-1., 0.])
+    array([-1.,  0.])
     """
 
     name = "perceptron"
