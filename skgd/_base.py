@@ -119,7 +119,11 @@ class BaseGD(BaseEstimator):
         """Run the configured solver on one problem; return a SolverResult."""
         if self.solver == "newton":
             return newton_solve(
-                objective, coef, intercept, max_iter=self.max_iter, tol=self.tol,
+                objective,
+                coef,
+                intercept,
+                max_iter=self.max_iter,
+                tol=self.tol,
                 verbose=self.verbose,
             )
         if self.solver == "momentum":
@@ -168,7 +172,7 @@ class BaseGD(BaseEstimator):
                 "Maximum number of iteration reached before convergence. Consider "
                 "increasing max_iter to improve the fit."
             )
-        warnings.warn(advice, ConvergenceWarning)
+        warnings.warn(advice, ConvergenceWarning, stacklevel=3)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

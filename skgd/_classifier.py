@@ -203,9 +203,7 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         sample_weight = self._check_sample_weight(sample_weight, X)
         if self.class_weight is not None:
             per_class = compute_class_weight(self.class_weight, classes=classes, y=y)
-            sample_weight = sample_weight * per_class[np.searchsorted(classes, y)].astype(
-                X.dtype
-            )
+            sample_weight = sample_weight * per_class[np.searchsorted(classes, y)].astype(X.dtype)
             sample_weight = self._check_sample_weight(sample_weight, X)
         loss = self._make_loss()
         self._check_combination(loss)
@@ -229,8 +227,14 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         positive = [classes[1]] if n_problems == 1 else list(classes)
         results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
             delayed(self._fit_binary)(
-                X, y == positive[k], sample_weight, loss, coef[k], intercept[k],
-                seeds[k], held_out,
+                X,
+                y == positive[k],
+                sample_weight,
+                loss,
+                coef[k],
+                intercept[k],
+                seeds[k],
+                held_out,
             )
             for k in range(n_problems)
         )
@@ -249,9 +253,7 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         y = np.where(is_positive, 1.0, -1.0).astype(X.dtype)
         validation_score = None
         if held_out is not None:
-            validation_score = _accuracy_scorer(
-                X[held_out], y[held_out], sample_weight[held_out]
-            )
+            validation_score = _accuracy_scorer(X[held_out], y[held_out], sample_weight[held_out])
             X, y, sample_weight = X[~held_out], y[~held_out], sample_weight[~held_out]
         objective = self._objective(loss, X, y, sample_weight)
         return self._solve(

@@ -59,8 +59,7 @@ class BaseLoss:
     def hessian(self, y, raw_prediction):
         """Per-sample second derivatives with respect to ``raw_prediction``."""
         raise NotImplementedError(
-            f"The {self.name!r} loss has no second derivative; Newton's method "
-            "cannot use it."
+            f"The {self.name!r} loss has no second derivative; Newton's method cannot use it."
         )
 
     def __repr__(self):

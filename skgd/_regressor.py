@@ -213,9 +213,7 @@ class GDRegressor(RegressorMixin, BaseGD):
 
         validation_score = None
         if self.early_stopping:
-            held_out = validation_split(
-                X.shape[0], self.validation_fraction, self.random_state
-            )
+            held_out = validation_split(X.shape[0], self.validation_fraction, self.random_state)
             X_val, y_val, sw_val = X[held_out], y[held_out], sample_weight[held_out]
             X, y, sample_weight = X[~held_out], y[~held_out], sample_weight[~held_out]
             if not np.any(sw_val > 0):
