@@ -6,14 +6,16 @@ or one binary problem of a one-vs-rest classifier) they build a
 :mod:`skgd._solvers`.
 """
 
+import copy
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_sample_weight, check_random_state
 
 from skgd._loss import LOSSES, make_loss
 from skgd._objective import LinearObjective
@@ -29,6 +31,7 @@ from skgd._solvers import (
 )
 
 STOCHASTIC_SOLVERS = ("sgd", "minibatch", "momentum")
+MAX_INT = np.iinfo(np.int32).max
 
 
 class BaseGD(BaseEstimator):
@@ -115,38 +118,52 @@ class BaseGD(BaseEstimator):
             )
         return sample_weight
 
-    def _solve(self, objective, coef, intercept, random_state, validation_score=None):
-        """Run the configured solver on one problem; return a SolverResult."""
+    def _step_rule(self):
+        if self.solver == "momentum":
+            return MomentumStep(self.momentum, self.nesterov)
+        return PlainStep()
+
+    def _new_state(self, coef, intercept):
+        """The solver state of one problem, starting at ``coef``."""
+        state = EpochState(coef, intercept, self._step_rule().init(coef))
+        state.schedule = None
+        return state
+
+    def _solve(self, objective, state, random_state, *, max_iter, tol, validation_score=None):
+        """Run the configured solver on one problem from ``state``; return a SolverResult.
+
+        ``state`` is updated in place, so that a later ``partial_fit`` goes on
+        where this call stopped.
+        """
         if self.solver == "newton":
-            return newton_solve(
+            result = newton_solve(
                 objective,
-                coef,
-                intercept,
-                max_iter=self.max_iter,
-                tol=self.tol,
+                state.coef,
+                state.intercept,
+                max_iter=max_iter,
+                tol=tol,
                 verbose=self.verbose,
             )
-        if self.solver == "momentum":
-            step_rule = MomentumStep(self.momentum, self.nesterov)
-        else:
-            step_rule = PlainStep()
-        batch_size = {"batch": None, "sgd": 1}.get(self.solver, self.batch_size)
+            state.coef, state.intercept = result.coef, result.intercept
+            state.t += result.n_iter
+            return result._replace(t=state.t)
+        if state.schedule is None:
+            state.schedule = Schedule(
+                self._param("learning_rate"),
+                eta0=self.eta0,
+                power_t=self._param("power_t"),
+                alpha=self.alpha,
+                loss=objective.loss,
+            )
         average = self._param("average")
-        schedule = Schedule(
-            self._param("learning_rate"),
-            eta0=self.eta0,
-            power_t=self._param("power_t"),
-            alpha=self.alpha,
-            loss=objective.loss,
-        )
         return first_order_solve(
             objective,
-            EpochState(coef, intercept, step_rule.init(coef)),
-            step_rule=step_rule,
-            schedule=schedule,
-            batch_size=batch_size,
-            max_iter=self.max_iter,
-            tol=self.tol,
+            state,
+            step_rule=self._step_rule(),
+            schedule=state.schedule,
+            batch_size={"batch": None, "sgd": 1}.get(self.solver, self.batch_size),
+            max_iter=max_iter,
+            tol=tol,
             n_iter_no_change=self.n_iter_no_change,
             shuffle=self.shuffle,
             random_state=random_state,
@@ -154,6 +171,93 @@ class BaseGD(BaseEstimator):
             validation_score=validation_score,
             verbose=self.verbose,
         )
+
+    def _solve_problems(self, X, targets, sample_weight, states, seeds, *, partial, held_out):
+        """Solve one problem per target (in threads); return their SolverResults.
+
+        ``partial`` makes one pass (one step for batch and newton) with no
+        stopping rule, as ``partial_fit`` does. ``held_out`` masks the rows
+        kept for early stopping.
+        """
+        loss = self._make_loss()
+        self._check_combination(loss)
+        max_iter, tol = (1, None) if partial else (self.max_iter, self.tol)
+
+        def solve_one(k):
+            X_k, y_k, weight_k = X, targets[k], sample_weight
+            validation_score = None
+            if held_out is not None:
+                validation_score = self._validation_scorer(
+                    X[held_out], y_k[held_out], weight_k[held_out]
+                )
+                X_k, y_k, weight_k = X[~held_out], y_k[~held_out], weight_k[~held_out]
+            objective = self._objective(loss, X_k, y_k, weight_k)
+            return self._solve(
+                objective,
+                states[k],
+                np.random.RandomState(seeds[k]),
+                max_iter=max_iter,
+                tol=tol,
+                validation_score=validation_score,
+            )
+
+        n_jobs = getattr(self, "n_jobs", None) if len(targets) > 1 else None
+        results = Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(solve_one)(k) for k in range(len(targets))
+        )
+        if not partial:
+            self._warn_if_not_converged(results)
+        return results
+
+    def _held_out_rows(self, X, sample_weight, stratify=None):
+        """The early-stopping mask, or None; refuses a validation set of zero weight."""
+        if not self.early_stopping:
+            return None
+        held_out = validation_split(
+            X.shape[0], self.validation_fraction, self._param("random_state"), stratify
+        )
+        if not np.any(sample_weight[held_out] > 0):
+            raise ValueError(
+                "The sample weights of the validation set are all zero; "
+                "early_stopping=True cannot score on it. Change random_state "
+                "or validation_fraction, or set early_stopping=False."
+            )
+        return held_out
+
+    def _check_partial_fit_params(self):
+        if self.early_stopping:
+            raise ValueError("early_stopping should be False with partial_fit")
+
+    def _fit_problems(self, X, targets, sample_weight, initial, *, partial, stratify=None):
+        """Fit (or, with ``partial``, continue) one problem per target, atomically.
+
+        ``initial`` is a list of ``(coef, intercept)`` starting points for a
+        fresh fit; a continued fit starts from copies of the stored solver
+        states. The fitted attributes change only once every problem has been
+        solved, so a failure (an exception, divergence, an interrupt) leaves a
+        fitted estimator as it was.
+        """
+        continuing = partial and hasattr(self, "_solver_states")
+        if continuing:
+            states = copy.deepcopy(self._solver_states)
+            random_state = copy.deepcopy(self._partial_fit_random_state)
+        else:
+            states = [self._new_state(coef, intercept) for coef, intercept in initial]
+            random_state = check_random_state(self._param("random_state"))
+        held_out = None if partial else self._held_out_rows(X, sample_weight, stratify)
+        seeds = random_state.randint(MAX_INT, size=len(targets))
+        results = self._solve_problems(
+            X, targets, sample_weight, states, seeds, partial=partial, held_out=held_out
+        )
+
+        append = continuing or (self.warm_start and hasattr(self, "loss_curve_"))
+        previous_curve = list(self.loss_curve_) if append else []
+        self._set_coef(results, X.dtype)
+        self.n_iter_ = max(result.n_iter for result in results)
+        self.t_ = max(result.t for result in results)
+        self.loss_curve_ = previous_curve + mean_loss_curve(results)
+        self._solver_states = states
+        self._partial_fit_random_state = random_state
 
     def _objective(self, loss, X, y, sample_weight):
         penalty = make_penalty(self.penalty, self.alpha, self.l1_ratio)

@@ -1,7 +1,6 @@
 """GDClassifier: a linear classifier whose optimization method is a parameter."""
 
 import numpy as np
-from joblib import Parallel, delayed
 from scipy.special import expit
 from sklearn.base import _fit_context
 from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
@@ -9,12 +8,10 @@ from sklearn.utils import compute_class_weight
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skgd._base import BaseGD, mean_loss_curve, validation_split
+from skgd._base import BaseGD
 from skgd._loss import LOSSES
-
-MAX_INT = np.iinfo(np.int32).max
 
 
 class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
@@ -177,16 +174,7 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
             estimator keeps its attributes unchanged.
         """
         warm = self.warm_start and hasattr(self, "coef_")
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
-            order="C",
-            reset=not warm,
-        )
-        check_classification_targets(y)
+        X, y = self._validate_X_y(X, y, reset=not warm)
         classes = np.unique(y)
         if classes.shape[0] < 2:
             raise ValueError(
@@ -200,69 +188,95 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
                 f"{self.classes_.tolist()}, got {classes.tolist()}. Set "
                 "warm_start=False to fit new classes."
             )
-        sample_weight = self._check_sample_weight(sample_weight, X)
-        if self.class_weight is not None:
-            per_class = compute_class_weight(self.class_weight, classes=classes, y=y)
-            sample_weight = sample_weight * per_class[np.searchsorted(classes, y)].astype(X.dtype)
-            sample_weight = self._check_sample_weight(sample_weight, X)
-        loss = self._make_loss()
-        self._check_combination(loss)
-        rng = check_random_state(self._param("random_state"))
-        n_problems = 1 if classes.shape[0] == 2 else classes.shape[0]
-        coef, intercept = self._initial_coef(
-            n_problems, X.shape[1], X.dtype, coef_init, intercept_init
-        )
-        held_out = None
-        if self.early_stopping:
-            held_out = validation_split(
-                X.shape[0], self.validation_fraction, self._param("random_state"), stratify=y
-            )
-            if not np.any(sample_weight[held_out] > 0):
-                raise ValueError(
-                    "The sample weights of the validation set are all zero; "
-                    "early_stopping=True cannot score on it. Change random_state "
-                    "or validation_fraction, or set early_stopping=False."
-                )
-        seeds = rng.randint(MAX_INT, size=n_problems)
-        positive = [classes[1]] if n_problems == 1 else list(classes)
-        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(self._fit_binary)(
-                X,
-                y == positive[k],
-                sample_weight,
-                loss,
-                coef[k],
-                intercept[k],
-                seeds[k],
-                held_out,
-            )
-            for k in range(n_problems)
-        )
-        self._warn_if_not_converged(results)
-
-        previous_curve = list(getattr(self, "loss_curve_", [])) if warm else []
+        sample_weight = self._weights(X, y, classes, sample_weight)
+        if coef_init is None and warm:
+            coef_init, intercept_init = self.coef_, self.intercept_
+        starts = self._initial_coef(classes, X.shape[1], X.dtype, coef_init, intercept_init)
+        targets = self._binary_targets(y, classes, X.dtype)
+        self._fit_problems(X, targets, sample_weight, starts, partial=False, stratify=y)
         self.classes_ = classes
-        self.coef_ = np.stack([np.asarray(r.coef, dtype=X.dtype) for r in results])
-        self.intercept_ = np.asarray([r.intercept for r in results], dtype=X.dtype)
-        self.n_iter_ = max(r.n_iter for r in results)
-        self.t_ = max(r.t for r in results)
-        self.loss_curve_ = previous_curve + mean_loss_curve(results)
         return self
 
-    def _fit_binary(self, X, is_positive, sample_weight, loss, coef, intercept, seed, held_out):
-        y = np.where(is_positive, 1.0, -1.0).astype(X.dtype)
-        validation_score = None
-        if held_out is not None:
-            validation_score = _accuracy_scorer(X[held_out], y[held_out], sample_weight[held_out])
-            X, y, sample_weight = X[~held_out], y[~held_out], sample_weight[~held_out]
-        objective = self._objective(loss, X, y, sample_weight)
-        return self._solve(
-            objective, coef, intercept, np.random.RandomState(seed), validation_score
-        )
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Continue fitting with one pass over ``X``.
 
-    def _initial_coef(self, n_problems, n_features, dtype, coef_init, intercept_init):
-        if coef_init is None and self.warm_start and hasattr(self, "coef_"):
-            coef_init, intercept_init = self.coef_, self.intercept_
+        One call makes one epoch for sgd, minibatch and momentum, and one
+        step for batch and newton, continuing the learning-rate schedule, the
+        momentum and the averages where the last call (or ``fit``) stopped.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), default=None
+            Every class that will ever appear. Required on the first call,
+            ignored afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : GDClassifier
+        """
+        self._check_partial_fit_params()
+        if self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit. In order "
+                "to use 'balanced' weights, use compute_class_weight('balanced', "
+                "classes=classes, y=y). In place of y you can use a large enough "
+                "sample of the full training set target to properly estimate the "
+                "class frequency distributions. Pass the resulting weights as the "
+                "class_weight parameter."
+            )
+        first_call = not hasattr(self, "classes_")
+        if first_call and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        X, y = self._validate_X_y(X, y, reset=first_call)
+        known = np.unique(classes) if first_call else self.classes_
+        if known.shape[0] < 2:
+            raise ValueError(f"classes must hold at least two classes; got {known.tolist()}.")
+        unseen = np.setdiff1d(np.unique(y), known)
+        if unseen.size:
+            raise ValueError(
+                f"y holds labels {unseen.tolist()} that are not in classes "
+                f"{known.tolist()}. Pass every class on the first call to partial_fit."
+            )
+        sample_weight = self._weights(X, y, known, sample_weight)
+        starts = self._initial_coef(known, X.shape[1], X.dtype, None, None)
+        targets = self._binary_targets(y, known, X.dtype)
+        self._fit_problems(X, targets, sample_weight, starts, partial=True)
+        self.classes_ = known
+        return self
+
+    def _validate_X_y(self, X, y, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            reset=reset,
+        )
+        check_classification_targets(y)
+        return X, y
+
+    def _weights(self, X, y, classes, sample_weight):
+        """Sample weights times class weights."""
+        sample_weight = self._check_sample_weight(sample_weight, X)
+        if self.class_weight is None:
+            return sample_weight
+        per_class = compute_class_weight(self.class_weight, classes=classes, y=y)
+        weighted = sample_weight * per_class[np.searchsorted(classes, y)].astype(X.dtype)
+        return self._check_sample_weight(weighted, X)
+
+    @staticmethod
+    def _binary_targets(y, classes, dtype):
+        """±1 targets: one problem for two classes, one per class beyond."""
+        positives = [classes[1]] if classes.shape[0] == 2 else list(classes)
+        return [np.where(y == label, 1.0, -1.0).astype(dtype) for label in positives]
+
+    def _initial_coef(self, classes, n_features, dtype, coef_init, intercept_init):
+        n_problems = 1 if classes.shape[0] == 2 else classes.shape[0]
         coef = np.zeros((n_problems, n_features), dtype=dtype)
         if coef_init is not None:
             coef_init = np.asarray(coef_init, dtype=dtype).reshape(-1, n_features)
@@ -281,7 +295,19 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
                     f"shape {intercept.shape}."
                 )
             intercept = intercept_init.copy()
-        return coef, intercept
+        return [(coef[k].copy(), float(intercept[k])) for k in range(n_problems)]
+
+    def _set_coef(self, results, dtype):
+        self.coef_ = np.stack([np.asarray(result.coef, dtype=dtype) for result in results])
+        self.intercept_ = np.asarray([result.intercept for result in results], dtype=dtype)
+
+    def _validation_scorer(self, X_val, y_val, sample_weight_val):
+        def accuracy(coef, intercept):
+            scores = np.asarray(X_val @ coef).ravel() + intercept
+            prediction = np.where(scores > 0, 1.0, -1.0)
+            return float(np.average(prediction == y_val, weights=sample_weight_val))
+
+        return accuracy
 
     def _has_proba(self):
         return self._param("loss") in ("log_loss", "modified_huber")
@@ -331,11 +357,3 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         log_proba : ndarray of shape (n_samples, n_classes)
         """
         return np.log(self.predict_proba(X))
-
-
-def _accuracy_scorer(X_val, y_val, sw_val):
-    def score(coef, intercept):
-        prediction = np.where(np.asarray(X_val @ coef).ravel() + intercept > 0, 1.0, -1.0)
-        return float(np.average(prediction == y_val, weights=sw_val))
-
-    return score

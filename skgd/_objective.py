@@ -11,6 +11,8 @@ Everything here is written with operations of the Array API standard
 (``X @ w``, ``X.T @ r``), with SciPy sparse matrices as a second kind of ``X``.
 """
 
+import copy
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils._array_api import get_namespace
@@ -59,6 +61,12 @@ class LinearObjective:
     @property
     def is_sparse(self):
         return sp.issparse(self.X)
+
+    def with_data(self, X):
+        """The same objective over another representation of the same ``X``."""
+        other = copy.copy(self)
+        other.X, other.X_T = X, X.T
+        return other
 
     def raw_prediction(self, coef, intercept, rows=None):
         """``X[rows] @ coef + intercept``."""

@@ -2,14 +2,17 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
+from sklearn.linear_model._base import SparseCoefMixin
+from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skgd._base import BaseGD, validation_split
+from skgd._base import BaseGD
 from skgd._loss import REGRESSION_LOSSES
 
 
-class GDRegressor(RegressorMixin, BaseGD):
+class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
     """Linear regression fitted by batch, stochastic, minibatch, momentum or Newton steps.
 
     Minimizes ``Σ sᵢ loss(yᵢ, xᵢ·w + b) / Σ sᵢ + alpha · R(w)`` with
@@ -194,51 +197,52 @@ class GDRegressor(RegressorMixin, BaseGD):
             estimator keeps its attributes unchanged.
         """
         warm = self.warm_start and hasattr(self, "coef_")
+        X, y, sample_weight = self._validate_input(X, y, sample_weight, reset=not warm)
+        if coef_init is None and warm:
+            coef_init, intercept_init = self.coef_, self.intercept_
+        start = self._initial_coef(X.shape[1], X.dtype, coef_init, intercept_init)
+        self._fit_problems(X, [y], sample_weight, [start], partial=False)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Continue fitting with one pass over ``X``.
+
+        One call makes one epoch for sgd, minibatch and momentum, and one
+        step for batch and newton, on the given data, continuing the learning
+        rate schedule, the momentum and the averages where the last call (or
+        ``fit``) stopped.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : GDRegressor
+        """
+        self._check_partial_fit_params()
+        first_call = not hasattr(self, "coef_")
+        X, y, sample_weight = self._validate_input(X, y, sample_weight, reset=first_call)
+        start = self._initial_coef(X.shape[1], X.dtype, None, None)
+        self._fit_problems(X, [y], sample_weight, [start], partial=True)
+        return self
+
+    def _validate_input(self, X, y, sample_weight, reset):
         X, y = validate_data(
             self,
             X,
             y,
-            accept_sparse="csr",
+            accept_sparse=["csr", "csc"],
             dtype=[np.float64, np.float32],
-            order="C",
             y_numeric=True,
-            reset=not warm,
+            reset=reset,
         )
-        y = y.astype(X.dtype, copy=False)
-        sample_weight = self._check_sample_weight(sample_weight, X)
-        loss = self._make_loss()
-        self._check_combination(loss)
-        rng = check_random_state(self.random_state)
-        coef, intercept = self._initial_coef(X.shape[1], X.dtype, coef_init, intercept_init)
-
-        validation_score = None
-        if self.early_stopping:
-            held_out = validation_split(X.shape[0], self.validation_fraction, self.random_state)
-            X_val, y_val, sw_val = X[held_out], y[held_out], sample_weight[held_out]
-            X, y, sample_weight = X[~held_out], y[~held_out], sample_weight[~held_out]
-            if not np.any(sw_val > 0):
-                raise ValueError(
-                    "The sample weights of the validation set are all zero; "
-                    "early_stopping=True cannot score on it. Change random_state "
-                    "or validation_fraction, or set early_stopping=False."
-                )
-            validation_score = _r2_scorer(X_val, y_val, sw_val)
-
-        objective = self._objective(loss, X, y, sample_weight)
-        result = self._solve(objective, coef, intercept, rng, validation_score)
-        self._warn_if_not_converged([result])
-
-        previous_curve = list(getattr(self, "loss_curve_", [])) if warm else []
-        self.coef_ = np.asarray(result.coef, dtype=X.dtype)
-        self.intercept_ = np.asarray([result.intercept], dtype=X.dtype)
-        self.n_iter_ = result.n_iter
-        self.t_ = result.t
-        self.loss_curve_ = previous_curve + list(result.loss_curve)
-        return self
+        return X, y.astype(X.dtype, copy=False), self._check_sample_weight(sample_weight, X)
 
     def _initial_coef(self, n_features, dtype, coef_init, intercept_init):
-        if coef_init is None and self.warm_start and hasattr(self, "coef_"):
-            coef_init, intercept_init = self.coef_, self.intercept_
         coef = np.zeros(n_features, dtype=dtype)
         if coef_init is not None:
             coef_init = np.asarray(coef_init, dtype=dtype).ravel()
@@ -253,6 +257,17 @@ class GDRegressor(RegressorMixin, BaseGD):
             intercept = float(np.asarray(intercept_init, dtype=dtype).ravel()[0])
         return coef, intercept
 
+    def _set_coef(self, results, dtype):
+        self.coef_ = np.asarray(results[0].coef, dtype=dtype)
+        self.intercept_ = np.asarray([results[0].intercept], dtype=dtype)
+
+    def _validation_scorer(self, X_val, y_val, sample_weight_val):
+        def r2(coef, intercept):
+            prediction = np.asarray(X_val @ coef).ravel() + intercept
+            return r2_score(y_val, prediction, sample_weight=sample_weight_val)
+
+        return r2
+
     def predict(self, X):
         """Predict targets with the linear model.
 
@@ -265,15 +280,5 @@ class GDRegressor(RegressorMixin, BaseGD):
         y_pred : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False)
-        return np.asarray(X @ self.coef_).ravel() + self.intercept_[0]
-
-
-def _r2_scorer(X_val, y_val, sw_val):
-    from sklearn.metrics import r2_score
-
-    def score(coef, intercept):
-        prediction = np.asarray(X_val @ coef).ravel() + intercept
-        return r2_score(y_val, prediction, sample_weight=sw_val)
-
-    return score
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        return safe_sparse_dot(X, self.coef_.T, dense_output=True).ravel() + self.intercept_[0]

@@ -98,6 +98,10 @@ def first_order_solve(
     SolverResult
     """
     rng = random_state if random_state is not None else np.random.RandomState(0)
+    if batch_size is not None and sp.issparse(objective.X) and objective.X.format != "csr":
+        # Sampling rows needs row access: convert once per call. This copies
+        # the sparse data; it never densifies.
+        objective = objective.with_data(objective.X.tocsr())
     run_epoch = _pick_epoch(objective, batch_size, compiled)
     loss_curve = []
     best = np.inf
@@ -258,7 +262,6 @@ def _compiled_epoch(objective, state, order, batch_size, step_rule, schedule, av
     X = objective.X
     dtype = state.coef.dtype
     if sp.issparse(X):
-        X = X.tocsr() if X.format != "csr" else X
         dense = np.empty((0, 0), dtype=dtype)
         data, indices, indptr, sparse = X.data, X.indices, X.indptr, True
     else:
