@@ -64,6 +64,31 @@ class Penalty(NamedTuple):
         return xp.sign(coef) * xp.where(shrunk > 0, shrunk, xp.zeros_like(shrunk))
 
 
+def truncate_l1(coef, l1_total, l1_applied, touched=None):
+    """Tsuruoka et al.'s cumulative L1 truncation, for steps on sampled rows.
+
+    ``l1_total`` is the L1 penalty each weight could have received so far (the
+    sum of ``eta * l1`` over the steps) and ``l1_applied`` the signed penalty
+    each did receive. Each weight is pulled toward zero by the difference and
+    never across it, which keeps exact zeros at O(nnz) cost per step. Only
+    ``touched`` features (a boolean mask; all when None) are truncated.
+
+    Returns
+    -------
+    coef, l1_applied : arrays of shape (n_features,)
+    """
+    xp, _ = get_namespace(coef)
+    zero = xp.zeros_like(coef)
+    truncated = xp.where(
+        coef > 0,
+        xp.maximum(zero, coef - (l1_total + l1_applied)),
+        xp.where(coef < 0, xp.minimum(zero, coef + (l1_total - l1_applied)), coef),
+    )
+    if touched is not None:
+        truncated = xp.where(touched, truncated, coef)
+    return truncated, l1_applied + (truncated - coef)
+
+
 def make_penalty(penalty, alpha, l1_ratio):
     """Turn scikit-learn's ``penalty``, ``alpha`` and ``l1_ratio`` into strengths.
 

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils._array_api import get_namespace
 
+from skgd._penalty import truncate_l1
 from skgd._solvers import _kernels
 from skgd._solvers._result import SolverResult
 
@@ -40,6 +41,10 @@ class EpochState:
         self.average_intercept = 0.0
         # Batch gradient descent: (loss, grad, grad_intercept) at the iterate.
         self.full_gradient = None
+        # Cumulative L1 truncation on sampled rows: the penalty each weight
+        # could have received, and the penalty each did receive.
+        self.l1_total = 0.0
+        self.l1_applied = coef * 0
 
 
 def first_order_solve(
@@ -218,9 +223,12 @@ def _full_batch_epoch(objective, state, order, batch_size, step_rule, schedule, 
         state.full_gradient = objective.loss_gradient(state.coef, state.intercept)
     _, grad, grad_intercept = state.full_gradient
     eta = schedule(state.t)
-    state.coef, state.intercept, state.step_state = step_rule.update(
+    coef, state.intercept, state.step_state = step_rule.update(
         state.coef, state.intercept, grad, grad_intercept, eta, objective.penalty, state.step_state
     )
+    if not step_rule.applies_l1:
+        coef = objective.penalty.prox_l1(coef, eta)
+    state.coef = coef
     _update_average(state, average)
     state.t += 1.0
     state.full_gradient = objective.loss_gradient(state.coef, state.intercept)
@@ -237,7 +245,7 @@ def _generic_epoch(objective, state, order, batch_size, step_rule, schedule, ave
         loss, grad, grad_intercept = objective.loss_gradient(state.coef, state.intercept, rows)
         loss_sum += loss * rows.shape[0]
         eta = schedule(state.t)
-        state.coef, state.intercept, state.step_state = step_rule.update(
+        coef, state.intercept, state.step_state = step_rule.update(
             state.coef,
             state.intercept,
             grad,
@@ -246,9 +254,24 @@ def _generic_epoch(objective, state, order, batch_size, step_rule, schedule, ave
             objective.penalty,
             state.step_state,
         )
+        if objective.penalty.l1 and not step_rule.applies_l1:
+            state.l1_total += eta * objective.penalty.l1
+            coef, state.l1_applied = truncate_l1(
+                coef, state.l1_total, state.l1_applied, _touched(objective, rows)
+            )
+        state.coef = coef
         _update_average(state, average)
         state.t += 1.0
     return loss_sum / objective.n_samples + objective.penalty.value(state.coef)
+
+
+def _touched(objective, rows):
+    """Features the rows have entries in: all for dense data."""
+    if not objective.is_sparse:
+        return None
+    touched = np.zeros(objective.n_features, dtype=bool)
+    touched[objective.X[rows].indices] = True
+    return touched
 
 
 def _update_average(state, average):
@@ -270,13 +293,19 @@ def _compiled_epoch(objective, state, order, batch_size, step_rule, schedule, av
         indices = indptr = np.empty(0, dtype=np.int32)
         sparse = False
     coef = np.array(state.coef, dtype=dtype, copy=True)
-    if state.step_state is None:
-        velocity, velocity_intercept = np.zeros(0, dtype=dtype), 0.0
-    else:
+    momentum = state.step_state is not None
+    if momentum:
         velocity = np.array(state.step_state.coef, dtype=dtype, copy=True)
         velocity_intercept = state.step_state.intercept
-    intercept = np.array([state.intercept, velocity_intercept, state.average_intercept])
+        grad = np.zeros_like(coef)
+    else:
+        velocity, velocity_intercept = np.zeros(0, dtype=dtype), 0.0
+        grad = np.zeros(0, dtype=dtype)
+    scalars = np.array(
+        [state.intercept, velocity_intercept, state.average_intercept, state.l1_total]
+    )
     average_coef = np.array(state.average_coef, dtype=dtype, copy=True)
+    l1_applied = np.array(state.l1_applied, dtype=np.float64, copy=True)
     penalty = objective.penalty
     loss_sum, state.t = _kernels.run_epoch(
         dense,
@@ -288,10 +317,12 @@ def _compiled_epoch(objective, state, order, batch_size, step_rule, schedule, av
         objective.sample_weight,
         order,
         coef,
-        intercept,
+        scalars,
         velocity,
         average_coef,
-        np.zeros_like(coef),
+        l1_applied,
+        np.empty(batch_size),
+        grad,
         batch_size,
         objective.fit_intercept,
         objective.loss.code,
@@ -305,9 +336,11 @@ def _compiled_epoch(objective, state, order, batch_size, step_rule, schedule, av
         average,
     )
     state.coef = coef
-    state.intercept = float(intercept[0])
+    state.intercept = float(scalars[0])
     state.average_coef = average_coef
-    state.average_intercept = float(intercept[2])
-    if state.step_state is not None:
-        state.step_state = type(state.step_state)(velocity, float(intercept[1]))
+    state.average_intercept = float(scalars[2])
+    state.l1_total = float(scalars[3])
+    state.l1_applied = l1_applied
+    if momentum:
+        state.step_state = type(state.step_state)(velocity, float(scalars[1]))
     return loss_sum / objective.n_samples + penalty.value(coef)

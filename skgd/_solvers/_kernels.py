@@ -143,6 +143,25 @@ def _row_axpy(X, data, indices, indptr, sparse, i, scale, out):
 
 
 @_jit
+def _truncate_l1(j, coef, wscale, l1_total, l1_applied):
+    """Tsuruoka et al.'s cumulative L1 truncation of feature ``j``, in scaled units.
+
+    ``l1_total`` is the penalty a weight could have received so far and
+    ``l1_applied[j]`` the (signed) penalty it did receive; a weight is pulled
+    toward zero by the difference and never across it.
+    """
+    w = wscale * coef[j]
+    if w > 0.0:
+        w_new = max(0.0, w - (l1_total + l1_applied[j]))
+    elif w < 0.0:
+        w_new = min(0.0, w + (l1_total - l1_applied[j]))
+    else:
+        return
+    l1_applied[j] += w_new - w
+    coef[j] = w_new / wscale
+
+
+@_jit
 def run_epoch(
     X,
     data,
@@ -153,9 +172,11 @@ def run_epoch(
     sample_weight,
     order,
     coef,
-    intercept,
+    scalars,
     velocity,
     average_coef,
+    l1_applied,
+    dloss_buffer,
     grad,
     batch_size,
     fit_intercept,
@@ -175,47 +196,88 @@ def run_epoch(
 ):
     """Make one pass over the rows in ``order``, ``batch_size`` rows a step.
 
-    ``coef``, ``velocity`` and ``average_coef`` are updated in place; the
-    intercept, its velocity and its average travel in ``intercept``, a
-    length-3 array. Each step computes the batch's raw predictions with the
-    coefficients from before the step, then
+    Each step computes the batch's raw predictions with the coefficients from
+    before the step, then
 
-    - plain: ``w ← prox_l1(w − η (g + l2·w))``;
+    - plain: ``w ← max(0, 1 − η·l2)·w − η g``, then L1 by cumulative
+      truncation of the features the batch touched;
     - momentum: ``b ← μ b + (g + l2·w + l1·sign(w))``, ``w ← w − η b``;
     - Nesterov: the same ``b``, then ``w ← w − η (g_full + μ b)``.
 
-    Returns the sample-weighted sum of the losses met before each update,
-    and the updated step counter ``t``.
+    Plain steps keep ``w = wscale · v`` so that L2 shrinkage costs O(1) and a
+    step O(nnz of the batch), as in scikit-learn's WeightVector.
+
+    ``coef``, ``velocity``, ``average_coef`` and ``l1_applied`` are updated in
+    place; ``scalars`` holds ``[intercept, intercept velocity, average
+    intercept, cumulative L1 penalty]``. Returns the sample-weighted sum of
+    the losses met before each update, and the updated step counter ``t``.
     """
     n_features = coef.shape[0]
     n_rows = order.shape[0]
+    intercept = scalars[0]
+    intercept_velocity = scalars[1]
+    l1_total = scalars[3]
+    wscale = 1.0
     loss_sum = 0.0
     start = 0
     while start < n_rows:
         stop = min(start + batch_size, n_rows)
         n_batch = stop - start
-        grad[:] = 0.0
-        grad_intercept = 0.0
+        dloss_sum = 0.0
         for k in range(start, stop):
             i = order[k]
-            p = _row_dot(X, data, indices, indptr, sparse, i, coef) + intercept[0]
+            p = wscale * _row_dot(X, data, indices, indptr, sparse, i, coef) + intercept
             loss_sum += sample_weight[i] * loss_value(loss_code, loss_param, y[i], p)
             dloss = loss_gradient(loss_code, loss_param, y[i], p)
-            dloss = min(max(dloss, -MAX_DLOSS), MAX_DLOSS) * sample_weight[i]
-            if dloss != 0.0:
-                _row_axpy(X, data, indices, indptr, sparse, i, dloss / n_batch, grad)
-                grad_intercept += dloss / n_batch
+            dloss = min(max(dloss, -MAX_DLOSS), MAX_DLOSS) * sample_weight[i] / n_batch
+            dloss_buffer[k - start] = dloss
+            dloss_sum += dloss
         eta = learning_rate(schedule, eta0, power_t, alpha, optimal_init, t)
         if step_rule == PLAIN:
-            shrink = max(0.0, 1.0 - eta * l2)
-            for j in range(n_features):
-                w = shrink * coef[j] - eta * grad[j]
-                if l1 > 0.0:
-                    w = math.copysign(max(abs(w) - eta * l1, 0.0), w)
-                coef[j] = w
+            shrink = 1.0 - eta * l2
+            if shrink <= 0.0:
+                # The step would scale through zero: clamp at zero, as scikit-learn does.
+                coef[:] = 0.0
+                wscale = 1.0
+            else:
+                wscale *= shrink
+            for k in range(start, stop):
+                if dloss_buffer[k - start] != 0.0:
+                    _row_axpy(
+                        X,
+                        data,
+                        indices,
+                        indptr,
+                        sparse,
+                        order[k],
+                        -eta * dloss_buffer[k - start] / wscale,
+                        coef,
+                    )
+            if l1 > 0.0:
+                l1_total += eta * l1
+                if sparse:
+                    for k in range(start, stop):
+                        i = order[k]
+                        for kk in range(indptr[i], indptr[i + 1]):
+                            _truncate_l1(indices[kk], coef, wscale, l1_total, l1_applied)
+                else:
+                    for j in range(n_features):
+                        _truncate_l1(j, coef, wscale, l1_total, l1_applied)
+            if wscale < 1e-9:
+                # Fold the scale back in before it underflows.
+                for j in range(n_features):
+                    coef[j] *= wscale
+                wscale = 1.0
             if fit_intercept:
-                intercept[0] -= eta * grad_intercept
+                intercept -= eta * dloss_sum
         else:
+            # Momentum moves every coordinate each step: no scale trick here.
+            grad[:] = 0.0
+            for k in range(start, stop):
+                if dloss_buffer[k - start] != 0.0:
+                    _row_axpy(
+                        X, data, indices, indptr, sparse, order[k], dloss_buffer[k - start], grad
+                    )
             for j in range(n_features):
                 g = grad[j] + l2 * coef[j]
                 if l1 > 0.0 and coef[j] != 0.0:
@@ -226,16 +288,22 @@ def run_epoch(
                 else:
                     coef[j] -= eta * velocity[j]
             if fit_intercept:
-                intercept[1] = momentum * intercept[1] + grad_intercept
+                intercept_velocity = momentum * intercept_velocity + dloss_sum
                 if step_rule == NESTEROV:
-                    intercept[0] -= eta * (grad_intercept + momentum * intercept[1])
+                    intercept -= eta * (dloss_sum + momentum * intercept_velocity)
                 else:
-                    intercept[0] -= eta * intercept[1]
+                    intercept -= eta * intercept_velocity
         if 0 < average_start <= t:
             weight = 1.0 / (t - average_start + 1.0)
             for j in range(n_features):
-                average_coef[j] += (coef[j] - average_coef[j]) * weight
-            intercept[2] += (intercept[0] - intercept[2]) * weight
+                average_coef[j] += (wscale * coef[j] - average_coef[j]) * weight
+            scalars[2] += (intercept - scalars[2]) * weight
         t += 1.0
         start = stop
+    if wscale != 1.0:
+        for j in range(n_features):
+            coef[j] *= wscale
+    scalars[0] = intercept
+    scalars[1] = intercept_velocity
+    scalars[3] = l1_total
     return loss_sum, t

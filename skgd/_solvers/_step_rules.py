@@ -23,21 +23,23 @@ class Velocity(NamedTuple):
 
 
 class PlainStep:
-    """``w ← prox_l1(w − η (g + l2·w))``: a (proximal) gradient step.
+    """``w ← max(0, 1 − η·l2)·w − η g``: a gradient step on the smooth part.
 
     L2 shrinks the coefficients multiplicatively, clamped at zero as in
-    scikit-learn; L1 is applied by soft thresholding, which keeps exact zeros.
+    scikit-learn. The L1 part is left to the caller (``applies_l1`` is
+    False): soft thresholding after a full-batch step, cumulative truncation
+    after a step on sampled rows.
     """
 
     code = _kernels.PLAIN
+    applies_l1 = False
 
     def init(self, coef):
         return None
 
     def update(self, coef, intercept, grad, grad_intercept, eta, penalty, state):
         shrink = max(0.0, 1.0 - eta * penalty.l2)
-        coef = penalty.prox_l1(shrink * coef - eta * grad, eta)
-        return coef, intercept - eta * grad_intercept, state
+        return shrink * coef - eta * grad, intercept - eta * grad_intercept, state
 
 
 class MomentumStep:
@@ -47,6 +49,8 @@ class MomentumStep:
     the penalized optimum. Nesterov's form is torch's and optax's:
     ``w ← w − η (g + μ b)`` with the updated ``b``.
     """
+
+    applies_l1 = True
 
     def __init__(self, momentum=0.9, nesterov=False):
         self.momentum = momentum
