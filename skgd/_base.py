@@ -7,6 +7,7 @@ or one binary problem of a one-vs-rest classifier) they build a
 """
 
 import copy
+import functools
 import warnings
 from numbers import Integral, Real
 
@@ -31,6 +32,31 @@ from skgd._solvers import (
 )
 
 STOCHASTIC_SOLVERS = ("sgd", "minibatch", "momentum")
+
+
+def atomic_fit(fit_method):
+    """Make a fitting method all-or-nothing.
+
+    Whatever the method raises (bad input found late, divergence, an
+    interrupt), the estimator's state is put back as it was, so a fitted
+    estimator stays fitted and predicts as before. Fitting only ever
+    replaces attributes, never changes arrays in place, so a shallow copy of
+    the state suffices.
+    """
+
+    @functools.wraps(fit_method)
+    def wrapper(self, *args, **kwargs):
+        saved = dict(self.__dict__)
+        try:
+            return fit_method(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    return wrapper
+
+
 MAX_INT = np.iinfo(np.int32).max
 
 

@@ -10,7 +10,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skgd._base import BaseGD
+from skgd._base import BaseGD, atomic_fit
 from skgd._loss import LOSSES
 
 
@@ -154,6 +154,7 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         self.nesterov = nesterov
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit the classifier with the configured solver.
 
@@ -198,6 +199,7 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Continue fitting with one pass over ``X``.
 
@@ -279,7 +281,9 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         n_problems = 1 if classes.shape[0] == 2 else classes.shape[0]
         coef = np.zeros((n_problems, n_features), dtype=dtype)
         if coef_init is not None:
-            coef_init = np.asarray(coef_init, dtype=dtype).reshape(-1, n_features)
+            coef_init = np.asarray(coef_init, dtype=dtype)
+            if coef_init.size == coef.size:
+                coef_init = coef_init.reshape(coef.shape)
             if coef_init.shape != coef.shape:
                 raise ValueError(
                     f"coef_init has shape {coef_init.shape}; it must have shape "

@@ -289,8 +289,10 @@ class LogLoss(BaseLoss):
 
     def hessian(self, y, raw_prediction):
         xp, _ = get_namespace(raw_prediction)
-        p = _expit(xp, raw_prediction)
-        return p * (1.0 - p)
+        # σ(p)(1 − σ(p)) = e / (1 + e)² with e = exp(−|p|): symmetric in p and
+        # accurate where 1 − σ(p) would cancel.
+        e = xp.exp(-xp.abs(raw_prediction))
+        return e / ((1.0 + e) * (1.0 + e))
 
 
 class ModifiedHuber(BaseLoss):

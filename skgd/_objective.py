@@ -57,6 +57,8 @@ class LinearObjective:
         # A transposed view, made once: rebuilding it costs more than the
         # product on small data.
         self.X_T = X.T
+        # Derivatives beyond MAX_DLOSS seen so far: any means divergence.
+        self.n_clipped = 0
 
     @property
     def is_sparse(self):
@@ -105,7 +107,12 @@ class LinearObjective:
         raw = X @ coef + intercept
         n_rows = y.shape[0]
         loss = float(xp.sum(weight * self.loss.loss(y, raw))) / n_rows
-        dloss = weight * _clip_dloss(xp, self.loss.gradient(y, raw))
+        dloss = self.loss.gradient(y, raw)
+        n_clipped = int(xp.sum(xp.astype(xp.abs(dloss) > MAX_DLOSS, xp.int64)))
+        if n_clipped:
+            self.n_clipped += n_clipped
+            dloss = xp.minimum(xp.maximum(dloss, -MAX_DLOSS), MAX_DLOSS)
+        dloss = weight * dloss
         grad_coef = _rmatvec(X_T, dloss) / n_rows
         grad_intercept = float(xp.sum(dloss)) / n_rows if self.fit_intercept else 0.0
         return loss, grad_coef, grad_intercept
@@ -147,11 +154,7 @@ class LinearObjective:
         return value, gradient, hessian
 
 
-def _clip_dloss(xp, dloss):
-    # As in the compiled kernels and in scikit-learn: bound each derivative.
-    return xp.minimum(xp.maximum(dloss, -MAX_DLOSS), MAX_DLOSS)
-
-
+# As in the compiled kernels and in scikit-learn: derivatives are bounded here.
 MAX_DLOSS = 1e12
 
 

@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skgd._base import BaseGD
+from skgd._base import BaseGD, atomic_fit
 from skgd._loss import REGRESSION_LOSSES
 
 
@@ -177,6 +177,7 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         self.nesterov = nesterov
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit the linear model with the configured solver.
 
@@ -205,6 +206,7 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit
     def partial_fit(self, X, y, sample_weight=None):
         """Continue fitting with one pass over ``X``.
 
@@ -254,7 +256,13 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
             coef = coef_init.copy()
         intercept = 0.0
         if intercept_init is not None:
-            intercept = float(np.asarray(intercept_init, dtype=dtype).ravel()[0])
+            intercept_init = np.asarray(intercept_init, dtype=dtype)
+            if intercept_init.size != 1 or intercept_init.ndim > 1:
+                raise ValueError(
+                    f"intercept_init has shape {intercept_init.shape}; it must be a "
+                    "scalar or have shape (1,)."
+                )
+            intercept = float(intercept_init.ravel()[0])
         return coef, intercept
 
     def _set_coef(self, results, dtype):

@@ -118,8 +118,10 @@ def first_order_solve(
             order = np.arange(objective.n_samples)
         else:
             order = rng.permutation(objective.n_samples)
-        value = run_epoch(objective, state, order, batch_size, step_rule, schedule, average)
-        _raise_if_diverged(state, value, epoch)
+        # Overflow is detected below and reported as divergence, not as a warning.
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = run_epoch(objective, state, order, batch_size, step_rule, schedule, average)
+        _raise_if_diverged(objective, state, value, epoch, schedule)
         loss_curve.append(value)
         if verbose:
             print(
@@ -192,15 +194,25 @@ def _norm(coef):
     return float(xp.sqrt(xp.sum(coef * coef)))
 
 
-def _raise_if_diverged(state, value, epoch):
+def _raise_if_diverged(objective, state, value, epoch, schedule):
     # max|w| is finite exactly when every coefficient is (NaN propagates).
-    max_abs = float(xp_max_abs(state.coef))
-    if np.isfinite(value) and np.isfinite(state.intercept) and np.isfinite(max_abs):
+    with np.errstate(over="ignore", invalid="ignore"):
+        max_abs = float(xp_max_abs(state.coef))
+    finite = np.isfinite(value) and np.isfinite(state.intercept) and np.isfinite(max_abs)
+    if finite and objective.n_clipped == 0:
         return
+    if schedule.kind == "optimal":
+        advice = (
+            f"learning_rate='optimal' starts at eta={schedule(1.0):.3g}, too large "
+            "here (it suits the hinge and log losses); use learning_rate="
+            "'constant', 'invscaling' or 'adaptive' with a smaller eta0"
+        )
+    else:
+        advice = f"lower eta0 (now {schedule.eta0:g})"
     raise ValueError(
-        f"The fit diverged at epoch {epoch}: the coefficients or the objective "
-        "became infinite or NaN. The learning rate is too large for this data: "
-        "lower eta0, use learning_rate='optimal' or 'adaptive', or scale the "
+        f"The fit diverged at epoch {epoch}: the coefficients, the objective or a "
+        "loss derivative became too large to represent (beyond 1e12, infinite or "
+        f"NaN). The step size is too large for this data: {advice}, or scale the "
         "features first (for example with StandardScaler in a Pipeline)."
     )
 
@@ -266,11 +278,13 @@ def _generic_epoch(objective, state, order, batch_size, step_rule, schedule, ave
 
 
 def _touched(objective, rows):
-    """Features the rows have entries in: all for dense data."""
+    """Features the rows have non-zero entries in, the same for dense and CSR."""
     if not objective.is_sparse:
-        return None
+        xp = objective.xp
+        return xp.any(objective.X[rows, ...] != 0, axis=0)
     touched = np.zeros(objective.n_features, dtype=bool)
-    touched[objective.X[rows].indices] = True
+    rows_X = objective.X[rows]
+    touched[rows_X.indices[rows_X.data != 0]] = True
     return touched
 
 
@@ -302,7 +316,7 @@ def _compiled_epoch(objective, state, order, batch_size, step_rule, schedule, av
         velocity, velocity_intercept = np.zeros(0, dtype=dtype), 0.0
         grad = np.zeros(0, dtype=dtype)
     scalars = np.array(
-        [state.intercept, velocity_intercept, state.average_intercept, state.l1_total]
+        [state.intercept, velocity_intercept, state.average_intercept, state.l1_total, 0.0]
     )
     average_coef = np.array(state.average_coef, dtype=dtype, copy=True)
     l1_applied = np.array(state.l1_applied, dtype=np.float64, copy=True)
@@ -340,6 +354,7 @@ def _compiled_epoch(objective, state, order, batch_size, step_rule, schedule, av
     state.average_coef = average_coef
     state.average_intercept = float(scalars[2])
     state.l1_total = float(scalars[3])
+    objective.n_clipped += int(scalars[4])
     state.l1_applied = l1_applied
     if momentum:
         state.step_state = type(state.step_state)(velocity, float(scalars[1]))

@@ -209,7 +209,7 @@ def run_epoch(
 
     ``coef``, ``velocity``, ``average_coef`` and ``l1_applied`` are updated in
     place; ``scalars`` holds ``[intercept, intercept velocity, average
-    intercept, cumulative L1 penalty]``. Returns the sample-weighted sum of
+    intercept, cumulative L1 penalty, derivatives clipped]``. Returns the sample-weighted sum of
     the losses met before each update, and the updated step counter ``t``.
     """
     n_features = coef.shape[0]
@@ -219,6 +219,7 @@ def run_epoch(
     l1_total = scalars[3]
     wscale = 1.0
     loss_sum = 0.0
+    n_clipped = 0
     start = 0
     while start < n_rows:
         stop = min(start + batch_size, n_rows)
@@ -229,7 +230,11 @@ def run_epoch(
             p = wscale * _row_dot(X, data, indices, indptr, sparse, i, coef) + intercept
             loss_sum += sample_weight[i] * loss_value(loss_code, loss_param, y[i], p)
             dloss = loss_gradient(loss_code, loss_param, y[i], p)
-            dloss = min(max(dloss, -MAX_DLOSS), MAX_DLOSS) * sample_weight[i] / n_batch
+            if abs(dloss) > MAX_DLOSS:
+                # Counted: a derivative this large means the fit has diverged.
+                n_clipped += 1
+                dloss = math.copysign(MAX_DLOSS, dloss)
+            dloss *= sample_weight[i] / n_batch
             dloss_buffer[k - start] = dloss
             dloss_sum += dloss
         eta = learning_rate(schedule, eta0, power_t, alpha, optimal_init, t)
@@ -259,10 +264,16 @@ def run_epoch(
                     for k in range(start, stop):
                         i = order[k]
                         for kk in range(indptr[i], indptr[i + 1]):
-                            _truncate_l1(indices[kk], coef, wscale, l1_total, l1_applied)
+                            if data[kk] != 0.0:
+                                _truncate_l1(indices[kk], coef, wscale, l1_total, l1_applied)
                 else:
-                    for j in range(n_features):
-                        _truncate_l1(j, coef, wscale, l1_total, l1_applied)
+                    # Only the features the rows have entries in, as for CSR,
+                    # so that dense and sparse copies of X give one model.
+                    for k in range(start, stop):
+                        i = order[k]
+                        for j in range(n_features):
+                            if X[i, j] != 0.0:
+                                _truncate_l1(j, coef, wscale, l1_total, l1_applied)
             if wscale < 1e-9:
                 # Fold the scale back in before it underflows.
                 for j in range(n_features):
@@ -306,4 +317,5 @@ def run_epoch(
     scalars[0] = intercept
     scalars[1] = intercept_velocity
     scalars[3] = l1_total
+    scalars[4] = n_clipped
     return loss_sum, t
