@@ -75,7 +75,9 @@ class BaseGD(BaseEstimator):
         "verbose": ["verbose"],
         "epsilon": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
-        "learning_rate": [StrOptions({"constant", "optimal", "invscaling", "adaptive"})],
+        "learning_rate": [
+            StrOptions({"constant", "optimal", "invscaling", "adaptive", "line_search"})
+        ],
         "eta0": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, None, None, closed="neither")],
         "early_stopping": ["boolean"],
@@ -126,6 +128,12 @@ class BaseGD(BaseEstimator):
                     "average applies to the stochastic solvers ('sgd', 'minibatch', "
                     "'momentum'); set average=False with solver='newton'."
                 )
+        elif self._param("learning_rate") == "line_search" and solver != "batch":
+            raise ValueError(
+                f"learning_rate='line_search' evaluates the full objective at each "
+                f"step, so it needs solver='batch', not solver={solver!r}. Use another "
+                "learning_rate with the sampling solvers."
+            )
         elif self._param("learning_rate") == "optimal" and self.alpha == 0:
             raise ValueError(
                 "alpha must be > 0 since learning_rate is 'optimal': alpha is used "

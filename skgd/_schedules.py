@@ -9,7 +9,9 @@ scikit-learn's:
   for ``t0``;
 - ``invscaling``: ``eta = eta0 / t ** power_t``;
 - ``adaptive``: ``eta = eta0`` until ``n_iter_no_change`` epochs in a row fail
-  to improve by ``tol``, then ``eta / 5``; the fit stops once ``eta ≤ 1e-6``.
+  to improve by ``tol``, then ``eta / 5``; the fit stops once ``eta ≤ 1e-6``;
+- ``line_search`` (batch gradient descent only): backtracking from twice the
+  last accepted step (``eta0`` at first), so no step size needs tuning.
 """
 
 import math
@@ -27,7 +29,7 @@ class Schedule:
 
     Parameters
     ----------
-    kind : {"constant", "optimal", "invscaling", "adaptive"}
+    kind : {"constant", "optimal", "invscaling", "adaptive", "line_search"}
     eta0 : float
         Initial step size (unused by ``optimal``).
     power_t : float

@@ -8,13 +8,27 @@ STOCHASTIC = ("sgd", "minibatch", "momentum")
 FIRST_ORDER = ("batch", *STOCHASTIC)
 
 
+# Several checks fit regressors on features around 100 (rng.normal(loc=100)).
+# There scikit-learn's default step (eta0=0.01) diverges for squared error:
+# SGDRegressor returns coefficients of ~1e11, skgd raises a ValueError that
+# says so. The regressors therefore take a step that is stable on every
+# check's data: a small constant step, or the backtracking line search for
+# batch gradient descent.
+REGRESSOR_STEP = {
+    "batch": {"learning_rate": "line_search"},
+    "sgd": {"learning_rate": "constant", "eta0": 1e-4},
+    "minibatch": {"learning_rate": "constant", "eta0": 1e-4},
+    "momentum": {"learning_rate": "constant", "eta0": 1e-4},
+}
+
+
 def _estimators():
     for solver in FIRST_ORDER:
         # The checks' data sets have 20 to 100 rows: the default batch of 32
         # would make minibatch a near-full-batch method there. A batch of 4
         # keeps it a minibatch method at that size.
         params = {"solver": solver, "batch_size": 4}
-        yield GDRegressor(**params)
+        yield GDRegressor(**params, **REGRESSOR_STEP[solver])
         yield GDClassifier(**params)
         yield PerceptronGD(**params)
     yield GDRegressor(solver="newton")

@@ -799,3 +799,47 @@ def test_batch_l1_zeros_every_coefficient_above_alpha_max():
     ).fit(X, y)
     assert np.all(reg.coef_ == 0.0)
     np.testing.assert_allclose(reg.intercept_[0], y.mean(), rtol=1e-8)
+
+
+# --------------------------------------------------------------------------
+# Batch gradient descent with the backtracking line search
+
+
+@pytest.mark.parametrize("problem_name", PROBLEMS)
+@pytest.mark.parametrize("eta0", [1e-6, 1.0, 1e6])
+def test_line_search_reaches_the_optimum_whatever_eta0(problem_name, eta0):
+    # The step is found by backtracking and grows by doubling, so eta0 only
+    # sets where the search starts: six orders of magnitude either way work.
+    problem = get_problem(problem_name)
+    coef, intercept, estimator = problem.fit(
+        solver="batch", learning_rate="line_search", eta0=eta0, tol=1e-9, max_iter=5000
+    )
+    rel_gap = (problem.value(coef, intercept) - problem.optimal_value) / problem.optimal_value
+    assert rel_gap < 1e-6
+    np.testing.assert_allclose(coef, problem.coef, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("penalty", ["l2", "elasticnet", None])
+def test_line_search_decreases_the_objective_monotonically(penalty):
+    # Unscaled features (around 100) make any fixed step either diverge or
+    # crawl; the line search still descends at every iteration.
+    rng = np.random.RandomState(0)
+    X = rng.normal(loc=100.0, scale=3.0, size=(300, 4))
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0]) + rng.normal(size=300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = GDRegressor(
+            solver="batch", learning_rate="line_search", penalty=penalty, max_iter=200
+        ).fit(X, y)
+    curve = np.asarray(est.loss_curve_)
+    assert np.all(np.isfinite(curve))
+    assert np.all(np.diff(curve) <= 1e-12 * np.abs(curve[:-1]))
+    # Ill-conditioned as it is, 200 iterations still cut the objective by 4.
+    assert curve[-1] < 0.25 * curve[0]
+
+
+@pytest.mark.parametrize("solver", ["sgd", "minibatch", "momentum"])
+def test_line_search_needs_the_batch_solver(solver):
+    X, y = _standardized_regression()
+    with pytest.raises(ValueError, match="solver='batch'"):
+        GDRegressor(solver=solver, learning_rate="line_search").fit(X, y)

@@ -233,18 +233,80 @@ def _full_batch_epoch(objective, state, order, batch_size, step_rule, schedule, 
     # end of the previous iteration: one pass over X per iteration.
     if state.full_gradient is None:
         state.full_gradient = objective.loss_gradient(state.coef, state.intercept)
-    _, grad, grad_intercept = state.full_gradient
-    eta = schedule(state.t)
-    coef, state.intercept, state.step_state = step_rule.update(
-        state.coef, state.intercept, grad, grad_intercept, eta, objective.penalty, state.step_state
-    )
-    if not step_rule.applies_l1:
-        coef = objective.penalty.prox_l1(coef, eta)
-    state.coef = coef
+    if schedule.kind == "line_search":
+        _backtracking_step(objective, state, schedule)
+    else:
+        _, grad, grad_intercept = state.full_gradient
+        eta = schedule(state.t)
+        coef, state.intercept, state.step_state = step_rule.update(
+            state.coef,
+            state.intercept,
+            grad,
+            grad_intercept,
+            eta,
+            objective.penalty,
+            state.step_state,
+        )
+        if not step_rule.applies_l1:
+            coef = objective.penalty.prox_l1(coef, eta)
+        state.coef = coef
+        state.full_gradient = objective.loss_gradient(state.coef, state.intercept)
     _update_average(state, average)
     state.t += 1.0
-    state.full_gradient = objective.loss_gradient(state.coef, state.intercept)
     return state.full_gradient[0] + objective.penalty.value(state.coef)
+
+
+def _backtracking_step(objective, state, schedule):
+    """A proximal gradient step whose size is found by backtracking.
+
+    With ``F`` the smooth part (loss + L2), the step ``η`` is halved until
+    ``F(w⁺) − F(w) ≤ ∇F(w)·(w⁺ − w) + ||w⁺ − w||² / 2η`` (Beck and Teboulle's
+    condition, which makes the objective decrease monotonically). The search
+    starts from the last accepted step, doubled when that step passed at
+    once, so that a too small ``eta0`` costs a few iterations only.
+
+    Near the optimum ``F(w⁺) − F(w)`` drowns in the rounding error of ``F``;
+    there it is estimated by the trapezoid rule ``½ (∇F(w) + ∇F(w⁺))·(w⁺ − w)``
+    instead (Hager and Zhang's approximate Wolfe idea), which stays accurate,
+    so the gradient can still be driven to a tight tolerance.
+    """
+    xp = objective.xp
+    penalty = objective.penalty
+    loss, grad, grad_intercept = state.full_gradient
+    coef, intercept = state.coef, state.intercept
+    grad = grad + penalty.smooth_gradient(coef)
+    smooth = loss + 0.5 * penalty.l2 * float(xp.sum(coef * coef))
+    eta = schedule.current_eta0
+    if state.t > 1 and getattr(schedule, "passed_at_once", False):
+        eta *= 2.0
+    schedule.passed_at_once = True
+    for _ in range(MAX_HALVINGS):
+        coef_new = penalty.prox_l1(coef - eta * grad, eta)
+        intercept_new = intercept - eta * grad_intercept
+        evaluation = objective.loss_gradient(coef_new, intercept_new)
+        step = coef_new - coef
+        step_intercept = intercept_new - intercept
+        slope = float(xp.sum(grad * step)) + grad_intercept * step_intercept
+        model = slope + (float(xp.sum(step * step)) + step_intercept**2) / (2.0 * eta)
+        change = evaluation[0] + 0.5 * penalty.l2 * float(xp.sum(coef_new * coef_new)) - smooth
+        if abs(change) <= ROUNDING * abs(smooth):
+            grad_new = evaluation[1] + penalty.smooth_gradient(coef_new)
+            change = 0.5 * (
+                slope + float(xp.sum(grad_new * step)) + evaluation[2] * step_intercept
+            )
+        if np.isfinite(change) and change <= model:
+            state.coef, state.intercept, state.full_gradient = coef_new, intercept_new, evaluation
+            schedule.current_eta0 = eta
+            return
+        schedule.passed_at_once = False
+        eta *= 0.5
+    # No step decreases the objective: the iterate is stationary to machine precision.
+
+
+# Halvings before the backtracking line search gives up on a step.
+MAX_HALVINGS = 60
+# Below this relative change of F, the line search measures it by gradients.
+ROUNDING = 1e-10
 
 
 def _generic_epoch(objective, state, order, batch_size, step_rule, schedule, average):
