@@ -159,9 +159,7 @@ class BaseGD(BaseEstimator):
 
     def _new_state(self, coef, intercept):
         """The solver state of one problem, starting at ``coef``."""
-        state = EpochState(coef, intercept, self._step_rule().init(coef))
-        state.schedule = None
-        return state
+        return EpochState(coef, intercept, self._step_rule().init(coef))
 
     def _solve(self, objective, state, random_state, *, max_iter, tol, validation_score=None):
         """Run the configured solver on one problem from ``state``; return a SolverResult.

@@ -61,6 +61,8 @@ class Schedule:
             initial_eta0 = typw / max(1.0, dloss)
             self.optimal_init = 1.0 / (initial_eta0 * self.alpha)
         self.current_eta0 = self.eta0
+        # line_search: whether the last step passed without backtracking.
+        self.passed_at_once = False
 
     def __call__(self, t):
         """Step size at update ``t`` (counted from 1)."""

@@ -30,6 +30,8 @@ class EpochState:
     step_state : the step rule's state (the velocity for momentum).
     t : float, the update counter, from 1.
     average_coef, average_intercept : the running average (ASGD).
+    schedule : the learning-rate schedule, whose step ``adaptive`` and
+        ``line_search`` adjust as they go; ``None`` until the first epoch.
     """
 
     def __init__(self, coef, intercept, step_state, t=1.0):
@@ -45,6 +47,7 @@ class EpochState:
         # could have received, and the penalty each did receive.
         self.l1_total = 0.0
         self.l1_applied = coef * 0
+        self.schedule = None
 
 
 def first_order_solve(
@@ -114,10 +117,12 @@ def first_order_solve(
     converged = False
     message = f"Reached max_iter={max_iter} epochs."
     for epoch in range(1, max_iter + 1):
-        if batch_size is None or not shuffle:
-            order = np.arange(objective.n_samples)
-        else:
+        if batch_size is None:
+            order = None
+        elif shuffle:
             order = rng.permutation(objective.n_samples)
+        else:
+            order = np.arange(objective.n_samples)
         # Overflow is detected below and reported as divergence, not as a warning.
         with np.errstate(over="ignore", invalid="ignore"):
             value = run_epoch(objective, state, order, batch_size, step_rule, schedule, average)
@@ -277,7 +282,7 @@ def _backtracking_step(objective, state, schedule):
     grad = grad + penalty.smooth_gradient(coef)
     smooth = loss + 0.5 * penalty.l2 * float(xp.sum(coef * coef))
     eta = schedule.current_eta0
-    if state.t > 1 and getattr(schedule, "passed_at_once", False):
+    if schedule.passed_at_once:
         eta *= 2.0
     schedule.passed_at_once = True
     for _ in range(MAX_HALVINGS):
