@@ -365,14 +365,12 @@ def _update_average(state, average):
 def _compiled_epoch(objective, state, order, batch_size, step_rule, schedule, average):
     X = objective.X
     dtype = state.coef.dtype
+    # The kernel takes X=None for CSR rows, data=indices=indptr=None for dense.
     if sp.issparse(X):
-        dense = np.empty((0, 0), dtype=dtype)
-        data, indices, indptr, sparse = X.data, X.indices, X.indptr, True
+        dense, data, indices, indptr = None, X.data, X.indices, X.indptr
     else:
         dense = X if X.flags.c_contiguous else np.ascontiguousarray(X)
-        data = np.empty(0, dtype=dtype)
-        indices = indptr = np.empty(0, dtype=np.int32)
-        sparse = False
+        data = indices = indptr = None
     coef = np.array(state.coef, dtype=dtype, copy=True)
     momentum = state.step_state is not None
     if momentum:
@@ -393,7 +391,6 @@ def _compiled_epoch(objective, state, order, batch_size, step_rule, schedule, av
         data,
         indices,
         indptr,
-        sparse,
         objective.y,
         objective.sample_weight,
         order,
