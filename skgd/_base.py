@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_random_state
 
 from skgd._loss import LOSSES, make_loss
+from skgd._multinomial import MultinomialObjective
 from skgd._objective import LinearObjective
 from skgd._penalty import make_penalty
 from skgd._schedules import Schedule
@@ -161,7 +162,17 @@ class BaseGD(BaseEstimator):
         """The solver state of one problem, starting at ``coef``."""
         return EpochState(coef, intercept, self._step_rule().init(coef))
 
-    def _solve(self, objective, state, random_state, *, max_iter, tol, validation_score=None):
+    def _solve(
+        self,
+        objective,
+        state,
+        random_state,
+        *,
+        max_iter,
+        tol,
+        validation_score=None,
+        partial=False,
+    ):
         """Run the configured solver on one problem from ``state``; return a SolverResult.
 
         ``state`` is updated in place, so that a later ``partial_fit`` goes on
@@ -175,6 +186,10 @@ class BaseGD(BaseEstimator):
                 max_iter=max_iter,
                 tol=tol,
                 verbose=self.verbose,
+                # partial_fit: the k-th step on a chunk moves 1/k of the way, so
+                # the iterate averages the chunks' Newton targets instead of
+                # jumping to the last chunk's optimum.
+                max_step=1.0 / state.t if partial else 1.0,
             )
             state.coef, state.intercept = result.coef, result.intercept
             state.t += result.n_iter
@@ -204,12 +219,15 @@ class BaseGD(BaseEstimator):
             verbose=self.verbose,
         )
 
-    def _solve_problems(self, X, targets, sample_weight, states, seeds, *, partial, held_out):
+    def _solve_problems(
+        self, X, targets, sample_weight, states, seeds, *, partial, held_out, n_classes=None
+    ):
         """Solve one problem per target (in threads); return their SolverResults.
 
         ``partial`` makes one pass (one step for batch and newton) with no
         stopping rule, as ``partial_fit`` does. ``held_out`` masks the rows
-        kept for early stopping.
+        kept for early stopping. ``n_classes`` makes each problem a
+        multinomial one whose targets are class indices.
         """
         loss = self._make_loss()
         self._check_combination(loss)
@@ -223,7 +241,7 @@ class BaseGD(BaseEstimator):
                     X[held_out], y_k[held_out], weight_k[held_out]
                 )
                 X_k, y_k, weight_k = X[~held_out], y_k[~held_out], weight_k[~held_out]
-            objective = self._objective(loss, X_k, y_k, weight_k)
+            objective = self._objective(loss, X_k, y_k, weight_k, n_classes)
             return self._solve(
                 objective,
                 states[k],
@@ -231,6 +249,7 @@ class BaseGD(BaseEstimator):
                 max_iter=max_iter,
                 tol=tol,
                 validation_score=validation_score,
+                partial=partial,
             )
 
         n_jobs = getattr(self, "n_jobs", None) if len(targets) > 1 else None
@@ -260,7 +279,9 @@ class BaseGD(BaseEstimator):
         if self.early_stopping:
             raise ValueError("early_stopping should be False with partial_fit")
 
-    def _fit_problems(self, X, targets, sample_weight, initial, *, partial, stratify=None):
+    def _fit_problems(
+        self, X, targets, sample_weight, initial, *, partial, stratify=None, n_classes=None
+    ):
         """Fit (or, with ``partial``, continue) one problem per target, atomically.
 
         ``initial`` is a list of ``(coef, intercept)`` starting points for a
@@ -279,7 +300,14 @@ class BaseGD(BaseEstimator):
         held_out = None if partial else self._held_out_rows(X, sample_weight, stratify)
         seeds = random_state.randint(MAX_INT, size=len(targets))
         results = self._solve_problems(
-            X, targets, sample_weight, states, seeds, partial=partial, held_out=held_out
+            X,
+            targets,
+            sample_weight,
+            states,
+            seeds,
+            partial=partial,
+            held_out=held_out,
+            n_classes=n_classes,
         )
 
         append = continuing or (self.warm_start and hasattr(self, "loss_curve_"))
@@ -291,17 +319,23 @@ class BaseGD(BaseEstimator):
         self._solver_states = states
         self._partial_fit_random_state = random_state
 
-    def _objective(self, loss, X, y, sample_weight):
+    def _objective(self, loss, X, y, sample_weight, n_classes=None):
         penalty = make_penalty(self.penalty, self.alpha, self.l1_ratio)
+        if n_classes is not None:
+            return MultinomialObjective(
+                penalty, X, y, sample_weight, self.fit_intercept, n_classes
+            )
         return LinearObjective(loss, penalty, X, y, sample_weight, self.fit_intercept)
 
     def _warn_if_not_converged(self, results):
-        if self.tol is None or all(result.converged for result in results):
+        unconverged = [result for result in results if not result.converged]
+        if self.tol is None or not unconverged:
             return
         if self.solver == "newton":
             advice = (
-                "Newton's method did not converge. Increase max_iter, or add a "
-                "penalty (alpha > 0) if the data are separable."
+                f"Newton's method did not reach tol={self.tol}: "
+                f"{unconverged[0].message} Increase max_iter or tol, or add a penalty "
+                "(alpha > 0) if the data are separable."
             )
         else:
             advice = (

@@ -1,17 +1,19 @@
 """GDClassifier: a linear classifier whose optimization method is a parameter."""
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, softmax
 from sklearn.base import _fit_context
 from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.utils import compute_class_weight
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skgd._base import BaseGD, atomic_fit
 from skgd._loss import LOSSES
+from skgd._multinomial import center
 
 
 class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
@@ -58,6 +60,16 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
     batch_size : int, default=32
     momentum : float, default=0.9
     nesterov : bool, default=False
+    multi_class : {"ovr", "multinomial"}, default="ovr"
+        How more than two classes are fitted. ``"ovr"`` (one-vs-rest, as
+        SGDClassifier) solves one binary problem per class. ``"multinomial"``
+        minimizes the softmax cross-entropy
+        ``Σ sᵢ [log Σₖ exp(zᵢₖ) − zᵢ,yᵢ] / Σ sᵢ + alpha · R(W)`` with
+        ``zᵢ = W xᵢ + b``, jointly over all classes, with any solver; it needs
+        ``loss="log_loss"``. The softmax is unchanged by adding a constant to
+        every class, so ``coef_`` and ``intercept_`` are reported centred (they
+        sum to zero over classes), as LogisticRegression reports them. With
+        two classes both options fit the same binary model.
 
     Attributes
     ----------
@@ -96,6 +108,7 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         "loss": [StrOptions(set(LOSSES))],
         "n_jobs": [int, None],
         "class_weight": [StrOptions({"balanced"}), dict, None],
+        "multi_class": [StrOptions({"ovr", "multinomial"})],
     }
 
     def __init__(
@@ -126,6 +139,7 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         batch_size=32,
         momentum=0.9,
         nesterov=False,
+        multi_class="ovr",
     ):
         self.loss = loss
         self.penalty = penalty
@@ -152,6 +166,7 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         self.batch_size = batch_size
         self.momentum = momentum
         self.nesterov = nesterov
+        self.multi_class = multi_class
 
     @_fit_context(prefer_skip_nested_validation=True)
     @atomic_fit
@@ -190,11 +205,13 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
                 "warm_start=False to fit new classes."
             )
         sample_weight = self._weights(X, y, classes, sample_weight)
+        self._check_multi_class()
         if coef_init is None and warm:
             coef_init, intercept_init = self.coef_, self.intercept_
-        starts = self._initial_coef(classes, X.shape[1], X.dtype, coef_init, intercept_init)
-        targets = self._binary_targets(y, classes, X.dtype)
-        self._fit_problems(X, targets, sample_weight, starts, partial=False, stratify=y)
+        targets, starts, n_classes = self._problems(X, y, classes, coef_init, intercept_init)
+        self._fit_problems(
+            X, targets, sample_weight, starts, partial=False, stratify=y, n_classes=n_classes
+        )
         self.classes_ = classes
         return self
 
@@ -244,9 +261,9 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
                 f"{known.tolist()}. Pass every class on the first call to partial_fit."
             )
         sample_weight = self._weights(X, y, known, sample_weight)
-        starts = self._initial_coef(known, X.shape[1], X.dtype, None, None)
-        targets = self._binary_targets(y, known, X.dtype)
-        self._fit_problems(X, targets, sample_weight, starts, partial=True)
+        self._check_multi_class()
+        targets, starts, n_classes = self._problems(X, y, known, None, None)
+        self._fit_problems(X, targets, sample_weight, starts, partial=True, n_classes=n_classes)
         self.classes_ = known
         return self
 
@@ -271,13 +288,36 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         weighted = sample_weight * per_class[np.searchsorted(classes, y)].astype(X.dtype)
         return self._check_sample_weight(weighted, X)
 
-    @staticmethod
-    def _binary_targets(y, classes, dtype):
-        """±1 targets: one problem for two classes, one per class beyond."""
+    def _is_multinomial(self, classes):
+        # Two classes: the binary problem is the same model, with one weight vector.
+        return self._param("multi_class") == "multinomial" and classes.shape[0] > 2
+
+    def _check_multi_class(self):
+        if self._param("multi_class") == "multinomial" and self._param("loss") != "log_loss":
+            raise ValueError(
+                f"multi_class='multinomial' is the softmax log loss; it needs "
+                f"loss='log_loss', not loss={self._param('loss')!r}. Use "
+                "multi_class='ovr' with other losses."
+            )
+
+    def _problems(self, X, y, classes, coef_init, intercept_init):
+        """Targets, starting points and n_classes for ``_fit_problems``.
+
+        One-vs-rest: one problem with ±1 targets for two classes, one per class
+        beyond. Multinomial: one problem whose targets are class indices.
+        """
+        starts = self._initial_coef(classes, X.shape[1], X.dtype, coef_init, intercept_init)
+        if self._is_multinomial(classes):
+            coef = np.stack([start[0] for start in starts])
+            intercept = np.asarray([start[1] for start in starts], dtype=X.dtype)
+            targets = [np.searchsorted(classes, y)]
+            return targets, [(coef, intercept)], classes.shape[0]
         positives = [classes[1]] if classes.shape[0] == 2 else list(classes)
-        return [np.where(y == label, 1.0, -1.0).astype(dtype) for label in positives]
+        targets = [np.where(y == label, 1.0, -1.0).astype(X.dtype) for label in positives]
+        return targets, starts, None
 
     def _initial_coef(self, classes, n_features, dtype, coef_init, intercept_init):
+        """One ``(coef, intercept)`` per row of ``coef_``."""
         n_problems = 1 if classes.shape[0] == 2 else classes.shape[0]
         coef = np.zeros((n_problems, n_features), dtype=dtype)
         if coef_init is not None:
@@ -287,7 +327,7 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
             if coef_init.shape != coef.shape:
                 raise ValueError(
                     f"coef_init has shape {coef_init.shape}; it must have shape "
-                    f"{coef.shape}, one row per binary problem."
+                    f"{coef.shape}, one row per class (one row for two classes)."
                 )
             coef = coef_init.copy()
         intercept = np.zeros(n_problems)
@@ -302,13 +342,22 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         return [(coef[k].copy(), float(intercept[k])) for k in range(n_problems)]
 
     def _set_coef(self, results, dtype):
+        self._softmax = np.ndim(results[0].coef) == 2
+        if self._softmax:
+            coef, intercept = center(np.asarray(results[0].coef), np.asarray(results[0].intercept))
+            self.coef_ = coef.astype(dtype, copy=False)
+            self.intercept_ = intercept.astype(dtype, copy=False)
+            return
         self.coef_ = np.stack([np.asarray(result.coef, dtype=dtype) for result in results])
         self.intercept_ = np.asarray([result.intercept for result in results], dtype=dtype)
 
     def _validation_scorer(self, X_val, y_val, sample_weight_val):
         def accuracy(coef, intercept):
-            scores = np.asarray(X_val @ coef).ravel() + intercept
-            prediction = np.where(scores > 0, 1.0, -1.0)
+            scores = safe_sparse_dot(X_val, coef.T, dense_output=True) + intercept
+            if np.ndim(coef) == 2:  # multinomial: y_val holds class indices
+                prediction = np.argmax(scores, axis=1)
+            else:
+                prediction = np.where(scores > 0, 1.0, -1.0)
             return float(np.average(prediction == y_val, weights=sample_weight_val))
 
         return accuracy
@@ -335,6 +384,8 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         """
         check_is_fitted(self)
         scores = self.decision_function(X)
+        if self._softmax:
+            return softmax(scores, axis=1)
         if self._param("loss") == "log_loss":
             prob = expit(scores)
         else:

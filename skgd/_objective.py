@@ -60,9 +60,25 @@ class LinearObjective:
         # Derivatives beyond MAX_DLOSS seen so far: any means divergence.
         self.n_clipped = 0
 
+    # The compiled epochs implement this objective's per-sample updates.
+    has_kernels = True
+
     @property
     def is_sparse(self):
         return sp.issparse(self.X)
+
+    def pack(self, coef, intercept):
+        """``[coef, intercept]`` as one vector, the intercept last (if fitted)."""
+        if not self.fit_intercept:
+            return coef
+        xp = self.xp
+        return xp.concat([coef, xp.asarray([intercept], dtype=coef.dtype)])
+
+    def unpack(self, params):
+        """Inverse of :meth:`pack`."""
+        if not self.fit_intercept:
+            return params, 0.0
+        return params[: self.n_features], float(params[self.n_features])
 
     def with_data(self, X):
         """The same objective over another representation of the same ``X``."""

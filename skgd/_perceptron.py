@@ -84,6 +84,7 @@ class PerceptronGD(GDClassifier):
         "power_t": 0.5,
         "epsilon": 0.1,
         "average": False,
+        "multi_class": "ovr",
     }
 
     def __init__(

@@ -36,7 +36,8 @@ class EpochState:
 
     def __init__(self, coef, intercept, step_state, t=1.0):
         self.coef = coef
-        self.intercept = float(intercept)
+        # A float, or one intercept per class for the multinomial objective.
+        self.intercept = intercept if np.ndim(intercept) else float(intercept)
         self.step_state = step_state
         self.t = float(t)
         self.average_coef = coef * 0
@@ -111,6 +112,9 @@ def first_order_solve(
         # the sparse data; it never densifies.
         objective = objective.with_data(objective.X.tocsr())
     run_epoch = _pick_epoch(objective, batch_size, compiled)
+    # A cached full gradient belongs to the data of the last call; partial_fit
+    # brings new data.
+    state.full_gradient = None
     loss_curve = []
     best = np.inf
     no_improvement = 0
@@ -124,14 +128,16 @@ def first_order_solve(
         else:
             order = np.arange(objective.n_samples)
         # Overflow is detected below and reported as divergence, not as a warning.
+        objective.n_clipped = 0
         with np.errstate(over="ignore", invalid="ignore"):
             value = run_epoch(objective, state, order, batch_size, step_rule, schedule, average)
-        _raise_if_diverged(objective, state, value, epoch, schedule)
+        if not _is_finite(state, value):
+            _raise_diverged(epoch, schedule)
         loss_curve.append(value)
         if verbose:
             print(
                 f"-- Epoch {epoch}\nNorm: {_norm(state.coef):.2f}, "
-                f"Bias: {state.intercept:.6f}, T: {int(state.t - 1)}, "
+                f"Bias: {np.round(state.intercept, 6)}, T: {int(state.t - 1)}, "
                 f"Avg. loss: {value:.6f}"
             )
         if tol is None:
@@ -163,6 +169,11 @@ def first_order_solve(
                 f"consecutive epochs, after {epoch} epochs."
             )
             break
+    if objective.n_clipped:
+        # Loss derivatives beyond 1e12 in the last epoch: the iterates are in
+        # the blown-up regime that a large early step can pass through (and
+        # recover from as the schedule decays), but that no fit may end in.
+        _raise_diverged(epoch, schedule)
     coef, intercept = _final_coef(state, average)
     return SolverResult(coef, intercept, epoch, state.t, converged, loss_curve, message)
 
@@ -180,7 +191,15 @@ def _max_abs_gradient(objective, state):
             penalty.prox_l1(grad, 1.0),
             grad + penalty.l1 * xp.sign(state.coef),
         )
-    return max(float(xp_max_abs(grad)), abs(grad_intercept))
+    return max(float(xp_max_abs(grad)), float(np.max(np.abs(grad_intercept))))
+
+
+def _dot(a, b):
+    """``Σ a·b`` over all entries, for arrays and plain floats alike."""
+    if np.ndim(a) == 0:
+        return float(a * b)
+    xp, _ = get_namespace(a)
+    return float(xp.sum(a * b))
 
 
 def xp_max_abs(a):
@@ -199,13 +218,16 @@ def _norm(coef):
     return float(xp.sqrt(xp.sum(coef * coef)))
 
 
-def _raise_if_diverged(objective, state, value, epoch, schedule):
+def _is_finite(state, value):
     # max|w| is finite exactly when every coefficient is (NaN propagates).
     with np.errstate(over="ignore", invalid="ignore"):
         max_abs = float(xp_max_abs(state.coef))
-    finite = np.isfinite(value) and np.isfinite(state.intercept) and np.isfinite(max_abs)
-    if finite and objective.n_clipped == 0:
-        return
+    return bool(
+        np.isfinite(value) and np.all(np.isfinite(state.intercept)) and np.isfinite(max_abs)
+    )
+
+
+def _raise_diverged(epoch, schedule):
     if schedule.kind == "optimal":
         advice = (
             f"learning_rate='optimal' starts at eta={schedule(1.0):.3g}, too large "
@@ -215,9 +237,9 @@ def _raise_if_diverged(objective, state, value, epoch, schedule):
     else:
         advice = f"lower eta0 (now {schedule.eta0:g})"
     raise ValueError(
-        f"The fit diverged at epoch {epoch}: the coefficients, the objective or a "
-        "loss derivative became too large to represent (beyond 1e12, infinite or "
-        f"NaN). The step size is too large for this data: {advice}, or scale the "
+        f"The fit diverged (epoch {epoch}): the coefficients or the objective became "
+        "infinite or NaN, or loss derivatives were still beyond 1e12 at the end. "
+        f"The step size is too large for this data: {advice}, or scale the "
         "features first (for example with StandardScaler in a Pipeline)."
     )
 
@@ -228,7 +250,7 @@ def _pick_epoch(objective, batch_size, compiled):
     numpy_input = isinstance(objective.y, np.ndarray) and (
         isinstance(objective.X, np.ndarray) or sp.issparse(objective.X)
     )
-    if compiled and numpy_input:
+    if compiled and numpy_input and objective.has_kernels:
         return _compiled_epoch
     return _generic_epoch
 
@@ -291,14 +313,12 @@ def _backtracking_step(objective, state, schedule):
         evaluation = objective.loss_gradient(coef_new, intercept_new)
         step = coef_new - coef
         step_intercept = intercept_new - intercept
-        slope = float(xp.sum(grad * step)) + grad_intercept * step_intercept
-        model = slope + (float(xp.sum(step * step)) + step_intercept**2) / (2.0 * eta)
+        slope = _dot(grad, step) + _dot(grad_intercept, step_intercept)
+        model = slope + (_dot(step, step) + _dot(step_intercept, step_intercept)) / (2.0 * eta)
         change = evaluation[0] + 0.5 * penalty.l2 * float(xp.sum(coef_new * coef_new)) - smooth
         if abs(change) <= ROUNDING * abs(smooth):
             grad_new = evaluation[1] + penalty.smooth_gradient(coef_new)
-            change = 0.5 * (
-                slope + float(xp.sum(grad_new * step)) + evaluation[2] * step_intercept
-            )
+            change = 0.5 * (slope + _dot(grad_new, step) + _dot(evaluation[2], step_intercept))
         if np.isfinite(change) and change <= model:
             state.coef, state.intercept, state.full_gradient = coef_new, intercept_new, evaluation
             schedule.current_eta0 = eta

@@ -17,16 +17,17 @@ The L1 part of a penalty has no second derivative; the estimators refuse it.
 
 import numpy as np
 import scipy.linalg
-from sklearn.utils._array_api import get_namespace
 
 from skgd._solvers._result import SolverResult
 
 ARMIJO = 1e-4
+# Predicted decreases below this many rounding errors of J cannot be verified.
+PRECISION = 4.0
 MAX_HALVINGS = 40
 MAX_DAMPING_TRIES = 30
 
 
-def newton_solve(objective, coef, intercept, *, max_iter=100, tol=1e-4, verbose=0):
+def newton_solve(objective, coef, intercept, *, max_iter=100, tol=1e-4, verbose=0, max_step=1.0):
     """Minimize ``objective`` by damped Newton steps.
 
     Parameters
@@ -39,26 +40,37 @@ def newton_solve(objective, coef, intercept, *, max_iter=100, tol=1e-4, verbose=
     tol : float or None
         ``None`` iterates until no step decreases the objective any more.
     verbose : int
+    max_step : float
+        The line search starts from this fraction of the Newton step (1: the
+        full step). ``partial_fit`` uses ``1/k`` for its k-th step.
 
     Returns
     -------
     SolverResult
     """
-    xp, _ = get_namespace(objective.y)
-    d = objective.n_features
-    w = coef
-    if objective.fit_intercept:
-        w = xp.concat([coef, xp.asarray([intercept], dtype=coef.dtype)])
+    xp = objective.xp
+    w = objective.pack(coef, intercept)
     tol = 0.0 if tol is None else tol
     loss_curve = []
     converged = False
     message = f"Reached max_iter={max_iter} iterations."
-    value, grad, hessian = _gradient_hessian(objective, w, d)
+    value, grad, hessian = objective.gradient_hessian(*objective.unpack(w))
     for iteration in range(1, max_iter + 1):
         solve = _factorize(xp, hessian)
         step = -solve(grad)
         slope = float(xp.sum(grad * step))
-        w_new, value_new, accepted = _line_search(objective, w, d, value, step, slope)
+        if -slope <= PRECISION * np.finfo(np.dtype(str(w.dtype))).eps * abs(value):
+            # The predicted decrease is below the objective's rounding error
+            # (float32 reaches this first): no step can be verified any more.
+            loss_curve.append(value)
+            converged = _max_abs(xp, grad) <= tol
+            message = (
+                f"Stopped after {iteration} iterations: the objective cannot decrease "
+                f"measurably in {w.dtype} precision; max|gradient| = "
+                f"{_max_abs(xp, grad):.3g}."
+            )
+            break
+        w_new, value_new, accepted = _line_search(objective, w, value, step, slope, max_step)
         if not accepted:
             loss_curve.append(value)
             converged = tol == 0.0 or _max_abs(xp, grad) <= tol
@@ -70,7 +82,7 @@ def newton_solve(objective, coef, intercept, *, max_iter=100, tol=1e-4, verbose=
             )
             break
         w, value = w_new, value_new
-        value_after, grad, hessian_new = _gradient_hessian(objective, w, d)
+        value_after, grad, hessian_new = objective.gradient_hessian(*objective.unpack(w))
         loss_curve.append(value_after)
         # The Newton decrement at the new point, from the factor just used.
         decrement = 0.5 * float(xp.sum(grad * solve(grad)))
@@ -84,36 +96,25 @@ def newton_solve(objective, coef, intercept, *, max_iter=100, tol=1e-4, verbose=
             converged = True
             message = f"Converged after {iteration} iterations."
             break
-    coef_out = w[:d]
-    intercept_out = float(w[d]) if objective.fit_intercept else 0.0
+    coef_out, intercept_out = objective.unpack(w)
     n_iter = len(loss_curve)
     return SolverResult(
         coef_out, intercept_out, n_iter, float(n_iter + 1), converged, loss_curve, message
     )
 
 
-def _gradient_hessian(objective, w, d):
-    intercept = w[d] if objective.fit_intercept else 0.0
-    return objective.gradient_hessian(w[:d], intercept)
-
-
-def _value(objective, w, d):
-    intercept = w[d] if objective.fit_intercept else 0.0
-    return objective.value(w[:d], intercept)
-
-
 def _max_abs(xp, a):
     return float(xp.max(xp.abs(a)))
 
 
-def _line_search(objective, w, d, value, step, slope):
-    """Armijo backtracking from the full Newton step."""
+def _line_search(objective, w, value, step, slope, max_step=1.0):
+    """Armijo backtracking from ``max_step`` times the Newton step."""
     if not slope < 0.0:
         return w, value, False
-    s = 1.0
+    s = max_step
     for _ in range(MAX_HALVINGS):
         w_trial = w + s * step
-        value_trial = _value(objective, w_trial, d)
+        value_trial = objective.value(*objective.unpack(w_trial))
         if np.isfinite(value_trial) and value_trial <= value + ARMIJO * s * slope:
             return w_trial, value_trial, True
         s *= 0.5

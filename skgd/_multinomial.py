@@ -1,0 +1,193 @@
+"""The multinomial (softmax) log loss over data, plus a penalty.
+
+``J(W, b) = Σ sᵢ [logsumexp(zᵢ) − zᵢ,yᵢ] / Σ sᵢ + P(W)`` with ``zᵢ = W xᵢ + b``,
+``W`` of shape (n_classes, n_features). The same interface as
+:class:`~skgd._objective.LinearObjective`, so every solver minimizes it.
+
+Adding a constant to every class's scores changes nothing, so the Hessian is
+singular along those directions: the intercepts' all-ones direction, and with
+no L2 penalty each feature's all-ones direction across classes. The gradient
+is orthogonal to them, so :meth:`gradient_hessian` adds a multiple of the
+projector onto them: the Newton step is then the least-norm one, and the
+solution is the centred one, as scikit-learn's LogisticRegression reports.
+"""
+
+import copy
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils._array_api import get_namespace
+
+from skgd._loss import LogLoss
+from skgd._objective import _weighted_gram
+
+
+class MultinomialObjective:
+    """Softmax cross-entropy of a linear model on fixed data.
+
+    Parameters
+    ----------
+    penalty : Penalty
+    X : array or sparse matrix of shape (n_samples, n_features)
+    y : array of shape (n_samples,)
+        Class indices in ``range(n_classes)``.
+    sample_weight : array of shape (n_samples,)
+    fit_intercept : bool
+    n_classes : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd._multinomial import MultinomialObjective
+    >>> from skgd._penalty import Penalty
+    >>> X, y = np.eye(3), np.array([0, 1, 2])
+    >>> objective = MultinomialObjective(Penalty(), X, y, np.ones(3), True, 3)
+    >>> round(objective.value(np.zeros((3, 3)), np.zeros(3)), 6)  # log(3)
+    1.098612
+    """
+
+    # Per-sample updates of several classes at once: the generic path runs them.
+    has_kernels = False
+
+    def __init__(self, penalty, X, y, sample_weight, fit_intercept, n_classes):
+        # The binary log loss sets the 'optimal' schedule's scale, as it does
+        # for each class of a one-vs-rest fit.
+        self.loss = LogLoss()
+        self.penalty = penalty
+        self.X = X
+        self.X_T = X.T
+        self.y = y
+        self.xp, _ = get_namespace(sample_weight)
+        self.sample_weight = sample_weight / self.xp.mean(sample_weight)
+        self.fit_intercept = fit_intercept
+        self.n_classes = n_classes
+        self.n_samples, self.n_features = X.shape
+        self.dtype = X.dtype
+        self.n_clipped = 0
+
+    @property
+    def is_sparse(self):
+        return sp.issparse(self.X)
+
+    def with_data(self, X):
+        """The same objective over another representation of the same ``X``."""
+        other = copy.copy(self)
+        other.X, other.X_T = X, X.T
+        return other
+
+    def pack(self, coef, intercept):
+        """``[W.ravel(), b]`` as one vector (class by class, intercepts last)."""
+        xp = self.xp
+        flat = xp.reshape(coef, (-1,))
+        return xp.concat([flat, intercept]) if self.fit_intercept else flat
+
+    def unpack(self, params):
+        """Inverse of :meth:`pack`."""
+        xp = self.xp
+        size = self.n_classes * self.n_features
+        coef = xp.reshape(params[:size], (self.n_classes, self.n_features))
+        if not self.fit_intercept:
+            return coef, xp.zeros(self.n_classes, dtype=params.dtype)
+        return coef, params[size:]
+
+    def _scores(self, X, coef, intercept):
+        scores = X @ coef.T
+        if sp.issparse(scores):
+            scores = scores.toarray()
+        return scores + intercept
+
+    def _probabilities(self, scores):
+        """Softmax by rows, with the log-partition for the loss."""
+        xp = self.xp
+        shifted = scores - xp.max(scores, axis=1, keepdims=True)
+        exp = xp.exp(shifted)
+        total = xp.sum(exp, axis=1, keepdims=True)
+        log_partition = xp.log(total) - shifted
+        return exp / total, log_partition
+
+    def _one_hot(self, y):
+        xp = self.xp
+        return xp.astype(xp.reshape(y, (-1, 1)) == xp.arange(self.n_classes)[None, :], self.dtype)
+
+    def value(self, coef, intercept):
+        """``J(W, b)``."""
+        return self.loss_gradient(coef, intercept, need_gradient=False)[0] + (
+            self.penalty.value(coef)
+        )
+
+    def loss_gradient(self, coef, intercept, rows=None, need_gradient=True):
+        """Data term and its gradient over all rows or over ``rows``.
+
+        Returns
+        -------
+        loss : float
+        grad_coef : array of shape (n_classes, n_features)
+        grad_intercept : array of shape (n_classes,)
+        """
+        xp = self.xp
+        if rows is None:
+            X, X_T, y, weight = self.X, self.X_T, self.y, self.sample_weight
+        else:
+            X, y, weight = self.X[rows], self.y[rows], self.sample_weight[rows]
+            X_T = X.T
+        n_rows = y.shape[0]
+        proba, log_partition = self._probabilities(self._scores(X, coef, intercept))
+        one_hot = self._one_hot(y)
+        loss = float(xp.sum(weight * xp.sum(one_hot * log_partition, axis=1))) / n_rows
+        if not need_gradient:
+            return loss, None, None
+        residual = (proba - one_hot) * weight[:, None] / n_rows
+        grad_coef = _rmatmat(X_T, residual).T
+        grad_intercept = xp.sum(residual, axis=0)
+        if not self.fit_intercept:
+            grad_intercept = xp.zeros_like(grad_intercept)
+        return loss, grad_coef, grad_intercept
+
+    def gradient_hessian(self, coef, intercept):
+        """Value, gradient and Hessian of ``J`` in the packed parameters."""
+        xp = self.xp
+        K, d = self.n_classes, self.n_features
+        loss, grad_coef, grad_intercept = self.loss_gradient(coef, intercept)
+        value = loss + self.penalty.value(coef)
+        grad_coef = grad_coef + self.penalty.smooth_gradient(coef)
+        proba, _ = self._probabilities(self._scores(self.X, coef, intercept))
+        weight = self.sample_weight / self.n_samples
+        n_params = K * d + (K if self.fit_intercept else 0)
+        hessian = np.zeros((n_params, n_params), dtype=self.dtype)
+        for k in range(K):
+            for m in range(k, K):
+                # d²J / dW_k dW_m = Σ sᵢ pᵢₖ (δₖₘ − pᵢₘ) xᵢ xᵢᵀ / n
+                w_km = weight * proba[:, k] * ((1.0 if k == m else 0.0) - proba[:, m])
+                block = _weighted_gram(self.X, w_km)
+                hessian[k * d : (k + 1) * d, m * d : (m + 1) * d] = block
+                hessian[m * d : (m + 1) * d, k * d : (k + 1) * d] = block.T
+                if self.fit_intercept:
+                    cross = np.asarray(self.X_T @ w_km).ravel()
+                    hessian[k * d : (k + 1) * d, K * d + m] = cross
+                    hessian[m * d : (m + 1) * d, K * d + k] = cross
+                    hessian[K * d + m, k * d : (k + 1) * d] = cross
+                    hessian[K * d + k, m * d : (m + 1) * d] = cross
+                    hessian[K * d + k, K * d + m] = hessian[K * d + m, K * d + k] = float(
+                        np.sum(w_km)
+                    )
+        hessian[: K * d, : K * d] += self.penalty.l2 * np.eye(K * d)
+        # Fill the softmax's flat directions (see the module docstring).
+        scale = max(float(np.max(np.abs(np.diag(hessian)))), 1.0)
+        ones = np.ones((K, K)) / K
+        if self.fit_intercept:
+            hessian[K * d :, K * d :] += scale * ones
+        if self.penalty.l2 == 0:
+            hessian[: K * d, : K * d] += scale * np.kron(ones, np.eye(d))
+        gradient = self.pack(grad_coef, grad_intercept)
+        return value, gradient, xp.asarray(hessian)
+
+
+def _rmatmat(X_T, R):
+    """``Xᵀ R`` for dense arrays and sparse matrices alike."""
+    product = X_T @ R
+    return np.asarray(product) if sp.issparse(X_T) else product
+
+
+def center(coef, intercept):
+    """The symmetric parametrization: coefficients and intercepts sum to 0 over classes."""
+    return coef - coef.mean(axis=0), intercept - intercept.mean()

@@ -1,0 +1,326 @@
+"""Drop-in parity with scikit-learn's SGD estimators, and what goes beyond them.
+
+- solver="sgd" behaves like SGDRegressor / SGDClassifier for every loss,
+  penalty and learning rate: its test score lies within scikit-learn's
+  seed-to-seed range, widened by 0.01;
+- averaged SGD matches a plain implementation of averaging;
+- partial_fit on chunks reaches the score of fit, for every solver;
+- the multinomial option matches LogisticRegression.
+"""
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, SGDClassifier, SGDRegressor
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from skgd import GDClassifier, GDRegressor
+
+# scikit-learn's seed-to-seed spread is wide for some settings (the perceptron
+# with a tiny step, for one): ten seeds make its range, and skgd's median, stable.
+SEEDS = range(10)
+PENALTIES = ["l2", "l1", "elasticnet"]
+LEARNING_RATES = ["constant", "optimal", "invscaling", "adaptive"]
+
+
+def _split(X, y):
+    return train_test_split(StandardScaler().fit_transform(X), y, random_state=0)
+
+
+REGRESSION = _split(*make_regression(400, 10, noise=20.0, random_state=0))
+CLASSIFICATION = _split(*make_classification(400, 10, random_state=0))
+
+
+def _data(estimator_class, data):
+    X_train, X_test, y_train, y_test = data
+    if estimator_class in (SGDRegressor, GDRegressor):
+        y_train, y_test = y_train / 100.0, y_test / 100.0
+    return X_train, X_test, y_train, y_test
+
+
+def _assert_like_sklearn(ours_class, theirs_class, data, **params):
+    """skgd's median test score lies in scikit-learn's range over seeds, widened by
+    0.01; where scikit-learn's iterates blow up, skgd says so instead."""
+    X_train, X_test, y_train, y_test = _data(ours_class, data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = [
+            theirs_class(random_state=seed, **params).fit(X_train, y_train) for seed in SEEDS
+        ]
+    if max(np.max(np.abs(fit.coef_)) for fit in theirs) > 1e6:
+        # scikit-learn returns weights of 1e6 and more here; skgd raises.
+        with pytest.raises(ValueError, match="diverged"):
+            ours_class(solver="sgd", random_state=0, **params).fit(X_train, y_train)
+        return
+    their_scores = [fit.score(X_test, y_test) for fit in theirs]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        our_scores = [
+            ours_class(solver="sgd", random_state=seed, **params)
+            .fit(X_train, y_train)
+            .score(X_test, y_test)
+            for seed in SEEDS
+        ]
+    # scikit-learn's own spread over seeds often exceeds 0.01: compare with it.
+    low, high = min(their_scores) - 0.01, max(their_scores) + 0.01
+    assert low <= np.median(our_scores) <= high, (
+        np.round(our_scores, 4),
+        np.round(their_scores, 4),
+    )
+
+
+@pytest.mark.parametrize(
+    "loss, penalty, learning_rate",
+    list(
+        itertools.product(
+            ["squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive"],
+            PENALTIES,
+            LEARNING_RATES,
+        )
+    ),
+)
+def test_sgd_regressor_scores_like_sklearn(loss, penalty, learning_rate):
+    params = dict(
+        loss=loss, penalty=penalty, learning_rate=learning_rate, eta0=0.01, alpha=1e-3, max_iter=30
+    )
+    _assert_like_sklearn(GDRegressor, SGDRegressor, REGRESSION, **params)
+
+
+@pytest.mark.parametrize(
+    "loss, penalty, learning_rate",
+    list(
+        itertools.product(
+            ["hinge", "log_loss", "modified_huber", "squared_hinge", "perceptron"],
+            PENALTIES,
+            LEARNING_RATES,
+        )
+    ),
+)
+def test_sgd_classifier_scores_like_sklearn(loss, penalty, learning_rate):
+    params = dict(
+        loss=loss, penalty=penalty, learning_rate=learning_rate, eta0=0.01, alpha=1e-3, max_iter=30
+    )
+    _assert_like_sklearn(GDClassifier, SGDClassifier, CLASSIFICATION, **params)
+
+
+def _reference_asgd(X, y, eta, alpha, average_start):
+    """Averaged SGD for ½(x·w + b − y)² + alpha/2 ||w||², written out plainly."""
+    w, b = np.zeros(X.shape[1]), 0.0
+    w_avg, b_avg = np.zeros_like(w), 0.0
+    t = 1
+    for i in range(X.shape[0]):
+        residual = X[i] @ w + b - y[i]
+        w = (1 - eta * alpha) * w - eta * residual * X[i]
+        b = b - eta * residual
+        if t >= average_start:
+            k = t - average_start + 1
+            w_avg += (w - w_avg) / k
+            b_avg += (b - b_avg) / k
+        t += 1
+    return w_avg, b_avg
+
+
+@pytest.mark.parametrize("average", [1, 7])
+def test_averaged_sgd_matches_a_plain_implementation(average):
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(30, 3)), rng.normal(size=30)
+    est = GDRegressor(
+        solver="sgd",
+        learning_rate="constant",
+        eta0=0.05,
+        alpha=0.1,
+        average=average,
+        shuffle=False,
+        max_iter=1,
+        tol=None,
+    ).fit(X, y)
+    coef, intercept = _reference_asgd(X, y, eta=0.05, alpha=0.1, average_start=average)
+    np.testing.assert_allclose(est.coef_, coef, rtol=1e-12)
+    np.testing.assert_allclose(est.intercept_[0], intercept, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------
+# partial_fit
+
+
+PARTIAL_FIT_SETTINGS = {
+    # Averaging takes the noise out of the stochastic solvers' final iterate,
+    # so that five passes compare with a converged fit.
+    "sgd": {"average": 10},
+    "minibatch": {"average": 10},
+    "momentum": {"average": 10, "learning_rate": "constant", "eta0": 0.002},
+    "batch": {"learning_rate": "line_search", "average": 10},
+    "newton": {},
+}
+
+
+@pytest.mark.parametrize("multi_class", ["ovr", "multinomial"])
+@pytest.mark.parametrize("solver", list(PARTIAL_FIT_SETTINGS))
+def test_partial_fit_on_chunks_reaches_the_score_of_fit(solver, multi_class):
+    X, y = make_classification(3000, 20, n_classes=3, n_informative=5, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    params = dict(
+        loss="log_loss",
+        alpha=1e-3,
+        solver=solver,
+        multi_class=multi_class,
+        random_state=0,
+        **PARTIAL_FIT_SETTINGS[solver],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        full = GDClassifier(**params).fit(X, y).score(X, y)
+    chunked = GDClassifier(**params)
+    for _ in range(5):
+        for rows in np.array_split(np.arange(X.shape[0]), 10):
+            chunked.partial_fit(X[rows], y[rows], classes=[0, 1, 2])
+    assert abs(chunked.score(X, y) - full) <= 0.01
+    assert len(chunked.loss_curve_) == 50
+
+
+@pytest.mark.parametrize("solver", list(PARTIAL_FIT_SETTINGS))
+def test_partial_fit_regressor_reaches_the_score_of_fit(solver):
+    X, y = make_regression(2000, 10, noise=10.0, random_state=0)
+    X, y = StandardScaler().fit_transform(X), y / y.std()
+    settings = {
+        # Constant steps: the default invscaling schedule decays by batches,
+        # too slowly to converge in five passes.
+        "minibatch": {"learning_rate": "constant", "eta0": 0.05, "average": 10},
+        "momentum": {"learning_rate": "constant", "eta0": 0.005, "average": 10},
+    }.get(solver, PARTIAL_FIT_SETTINGS[solver])
+    params = dict(alpha=1e-3, solver=solver, random_state=0, **settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        full = GDRegressor(**params).fit(X, y).score(X, y)
+    chunked = GDRegressor(**params)
+    for _ in range(5):
+        for rows in np.array_split(np.arange(X.shape[0]), 10):
+            chunked.partial_fit(X[rows], y[rows])
+    assert abs(chunked.score(X, y) - full) <= 0.01
+
+
+def test_partial_fit_needs_classes_on_the_first_call():
+    X, y = CLASSIFICATION[0], CLASSIFICATION[2]
+    with pytest.raises(ValueError, match="classes must be passed"):
+        GDClassifier().partial_fit(X, y)
+
+
+def test_partial_fit_refuses_an_unseen_class():
+    X, y = CLASSIFICATION[0], CLASSIFICATION[2]
+    est = GDClassifier().partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="not in classes"):
+        est.partial_fit(X, np.where(y == 1, 2, y))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [({"early_stopping": True}, "early_stopping"), ({"class_weight": "balanced"}, "balanced")],
+)
+def test_partial_fit_refuses_what_scikit_learn_refuses(params, match):
+    X, y = CLASSIFICATION[0], CLASSIFICATION[2]
+    with pytest.raises(ValueError, match=match):
+        GDClassifier(**params).partial_fit(X, y, classes=[0, 1])
+
+
+def test_partial_fit_continues_the_schedule_of_fit():
+    X, y = REGRESSION[0], REGRESSION[2] / 100.0
+    est = GDRegressor(solver="sgd", max_iter=3, tol=None, random_state=0).fit(X, y)
+    t_after_fit = est.t_
+    est.partial_fit(X, y)
+    assert est.t_ == t_after_fit + X.shape[0]
+    assert len(est.loss_curve_) == 4
+
+
+# --------------------------------------------------------------------------
+# Multinomial
+
+
+def _multiclass_problem():
+    X, y = make_classification(500, 8, n_informative=5, n_classes=4, random_state=0)
+    return StandardScaler().fit_transform(X), y
+
+
+def test_multinomial_newton_matches_logistic_regression():
+    X, y = _multiclass_problem()
+    alpha = 1e-2
+    reference = LogisticRegression(C=1.0 / (X.shape[0] * alpha), tol=1e-10, max_iter=1000)
+    reference.fit(X, y)
+    est = GDClassifier(
+        loss="log_loss", multi_class="multinomial", solver="newton", alpha=alpha, tol=1e-10
+    ).fit(X, y)
+    np.testing.assert_allclose(est.predict_proba(X), reference.predict_proba(X), atol=1e-6)
+    np.testing.assert_allclose(est.coef_, reference.coef_, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(est.intercept_, reference.intercept_, rtol=1e-5, atol=1e-7)
+    # Centred, as LogisticRegression reports them.
+    np.testing.assert_allclose(est.coef_.sum(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(est.intercept_.sum(), 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_multinomial_newton_without_penalty_is_centred_and_finite(sparse):
+    X, y = _multiclass_problem()
+    X = sp.csr_matrix(X) if sparse else X
+    est = GDClassifier(
+        loss="log_loss", multi_class="multinomial", solver="newton", penalty=None, max_iter=50
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    assert np.all(np.isfinite(est.coef_))
+    np.testing.assert_allclose(est.coef_.sum(axis=0), 0.0, atol=1e-8)
+    np.testing.assert_allclose(est.predict_proba(X).sum(axis=1), 1.0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "solver, params, rtol",
+    [
+        ("batch", {"learning_rate": "line_search", "tol": 1e-9, "max_iter": 5000}, 1e-6),
+        ("sgd", {"learning_rate": "constant", "eta0": 0.005, "max_iter": 40, "tol": None}, 0.05),
+        ("minibatch", {"learning_rate": "constant", "eta0": 0.1, "max_iter": 80}, 0.05),
+        ("momentum", {"learning_rate": "constant", "eta0": 0.01, "max_iter": 80}, 0.05),
+    ],
+)
+def test_multinomial_first_order_solvers_reach_the_optimum(solver, params, rtol):
+    X, y = _multiclass_problem()
+    alpha = 1e-2
+    exact = GDClassifier(
+        loss="log_loss", multi_class="multinomial", solver="newton", alpha=alpha, tol=1e-10
+    ).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = GDClassifier(
+            loss="log_loss",
+            multi_class="multinomial",
+            solver=solver,
+            alpha=alpha,
+            random_state=0,
+            **params,
+        ).fit(X, y)
+
+    def objective(model):
+        scores = model.decision_function(X)
+        log_proba = scores - np.logaddexp.reduce(scores, axis=1, keepdims=True)
+        data = -np.mean(log_proba[np.arange(X.shape[0]), y])
+        return data + 0.5 * alpha * np.sum(model.coef_**2)
+
+    assert objective(est) <= objective(exact) * (1 + rtol)
+
+
+def test_multinomial_needs_log_loss():
+    X, y = _multiclass_problem()
+    with pytest.raises(ValueError, match="log_loss"):
+        GDClassifier(loss="hinge", multi_class="multinomial").fit(X, y)
+
+
+def test_multinomial_with_two_classes_is_the_binary_model():
+    X, y = CLASSIFICATION[0], CLASSIFICATION[2]
+    params = dict(loss="log_loss", solver="newton", alpha=1e-2, tol=1e-10)
+    binary = GDClassifier(**params).fit(X, y)
+    multinomial = GDClassifier(multi_class="multinomial", **params).fit(X, y)
+    np.testing.assert_array_equal(multinomial.coef_, binary.coef_)
