@@ -36,25 +36,35 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
     l1_ratio : float, default=0.15
     fit_intercept : bool, default=True
     max_iter : int, default=1000
+        The most epochs (sgd, minibatch, momentum) or iterations (batch,
+        newton).
     tol : float or None, default=1e-3
+        The stopping rule; see :class:`GDRegressor` for each solver's.
     shuffle : bool, default=True
     verbose : int, default=0
     epsilon : float, default=0.1
+        Width of the band of the regression losses.
     n_jobs : int, default=None
         Threads for the one-vs-rest problems; the result does not depend on it.
     random_state : int, RandomState instance or None, default=None
-    learning_rate : {"constant", "optimal", "invscaling", "adaptive"}, \
-            default="optimal"
+    learning_rate : {"constant", "optimal", "invscaling", "adaptive", \
+            "line_search"}, default="optimal"
+        ``eta`` at update ``t``: ``eta0``; ``1 / (alpha (t0 + t − 1))``;
+        ``eta0 / t ** power_t``; ``eta0`` divided by 5 on each plateau; or a
+        backtracking line search (batch only). See :class:`GDRegressor`.
     eta0 : float, default=0.01
     power_t : float, default=0.5
     early_stopping : bool, default=False
-        Hold out a stratified ``validation_fraction`` and stop on its accuracy.
+        Hold out a stratified ``validation_fraction``, never train on it, and
+        stop on its accuracy.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=5
     class_weight : dict, "balanced" or None, default=None
-        Multiplies the sample weights by a weight per class.
+        Multiplies the sample weights by a weight per class; "balanced" uses
+        ``n_samples / (n_classes · count(class))``.
     warm_start : bool, default=False
     average : bool or int, default=False
+        Report the average of the iterates from update ``average`` on.
     solver : {"sgd", "batch", "minibatch", "momentum", "newton"}, default="sgd"
         See :class:`GDRegressor`.
     batch_size : int, default=32

@@ -38,11 +38,21 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         The most epochs (sgd, minibatch, momentum) or iterations (batch,
         newton).
     tol : float or None, default=1e-3
-        First-order solvers stop when the epoch's objective fails to improve
-        by ``tol`` for ``n_iter_no_change`` epochs in a row; newton stops when
-        ``max|gradient| ≤ tol`` and half the squared Newton decrement is
-        ``≤ tol``. ``None`` runs ``max_iter`` epochs (newton: until no step
-        decreases the objective).
+        The stopping rule, by solver:
+
+        - sgd, minibatch, momentum (scikit-learn's rule): after each epoch,
+          compare the epoch's objective, ``loss_curve_[-1]``, with the best so
+          far; stop once ``n_iter_no_change`` epochs in a row fail to improve
+          on it by ``tol``. With ``early_stopping``, minus the validation
+          score takes the objective's place.
+        - batch: stop once ``max|∇J| ≤ tol`` (the least-norm subgradient
+          where L1 is not differentiable).
+        - newton: stop once ``max|∇J| ≤ tol`` and half the squared Newton
+          decrement ``½ ∇Jᵀ (∇²J)⁻¹ ∇J ≤ tol``.
+
+        ``None`` runs exactly ``max_iter`` epochs (newton: until no step
+        decreases the objective). A ConvergenceWarning says when ``max_iter``
+        ends a fit with ``tol`` set.
     shuffle : bool, default=True
         Reshuffle the rows every epoch (sgd, minibatch, momentum).
     verbose : int, default=0
@@ -52,23 +62,41 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         ``squared_epsilon_insensitive``.
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffling and the early-stopping split.
-    learning_rate : {"constant", "optimal", "invscaling", "adaptive"}, \
-            default="invscaling"
-        The step-size schedule of the first-order solvers; see ``eta0``.
+    learning_rate : {"constant", "optimal", "invscaling", "adaptive", \
+            "line_search"}, default="invscaling"
+        The step size ``eta`` at update ``t`` of the first-order solvers,
+        where ``t`` counts updates from 1: samples for sgd, batches for
+        minibatch and momentum, iterations for batch.
+
+        - ``"constant"``: ``eta = eta0``;
+        - ``"optimal"``: ``eta = 1 / (alpha (t0 + t − 1))``, with ``t0`` from
+          Bottou's heuristic, as in scikit-learn (it suits the hinge and log
+          losses; with squared losses its first steps are large);
+        - ``"invscaling"``: ``eta = eta0 / t ** power_t``;
+        - ``"adaptive"``: ``eta = eta0`` until ``n_iter_no_change`` epochs in
+          a row fail to improve by ``tol``; then ``eta`` is divided by 5, and
+          the fit stops once ``eta ≤ 1e-6``;
+        - ``"line_search"`` (batch only): backtracking from twice the last
+          accepted step (``eta0`` at first) until the objective decreases
+          enough, so no step size needs tuning.
     eta0 : float, default=0.01
         Initial step size.
     power_t : float, default=0.25
-        Exponent of ``invscaling``: ``eta = eta0 / t ** power_t``.
+        Exponent of ``invscaling``.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and stop on its R² score.
+        Hold out a shuffled ``validation_fraction`` of the data, never train
+        on it, and stop on its R² score (see ``tol``).
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping.
     n_iter_no_change : int, default=5
-        Epochs without improvement before stopping.
+        Epochs without improvement before stopping (or, with ``adaptive``,
+        before dividing the step).
     warm_start : bool, default=False
-        Start from the previous fit's coefficients.
+        Start from the previous fit's coefficients; ``loss_curve_`` grows.
     average : bool or int, default=False
-        Average the iterates (ASGD) from that many updates on (``True``: 1).
+        Averaged SGD: report the average of the iterates from update
+        ``average`` on (``True``: from the first), updated as
+        ``w̄ ← w̄ + (w − w̄) / (t − average + 1)``.
     solver : {"sgd", "batch", "minibatch", "momentum", "newton"}, default="sgd"
         How rows are sampled and how steps are taken:
 
