@@ -11,8 +11,8 @@ import functools
 import numpy as np
 from _config import ALPHA, NEWTON_TOL
 from _data import dense_binary, dense_regression, describe, signed_labels, sparse_binary
-from _report import Case, Row, comparison_row, ratio_goal, seconds
-from _timing import interleaved_medians, time_once
+from _report import Case, comparison_row, ratio_goal, seconds
+from _timing import interleaved_medians
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression, Ridge
 
@@ -21,11 +21,6 @@ from skgd import GDClassifier, GDRegressor
 DENSE_LOGISTIC_GOALS = {"newton-cholesky": ratio_goal(0.6), "lbfgs": ratio_goal(1.2)}
 SPARSE_LOGISTIC_GOALS = {"newton-cg": ratio_goal(1.0), "lbfgs": ratio_goal(1.5)}
 RIDGE_GOAL = ratio_goal(1.0)
-
-# skgd's Newton solver builds the (d+1) x (d+1) Hessian as a dense matrix,
-# and more than one copy of it exists during a step; beyond this size the
-# fit would swap or take minutes, so its row is reported as skipped.
-MAX_DENSE_HESSIAN_BYTES = 2 * 1024**3
 
 # Enough for lbfgs to reach tol=1e-8 on these problems; the iteration counts
 # in the notes show whether a solver stopped on its budget instead.
@@ -47,11 +42,6 @@ def max_abs_gradient(X, y, coef, intercept, loss):
         dloss = raw - y
     grad_coef = np.asarray(X.T @ dloss).ravel() / X.shape[0] + ALPHA * coef
     return max(float(np.max(np.abs(grad_coef))), abs(float(np.mean(dloss))))
-
-
-def dense_hessian_bytes(X):
-    """Bytes of one dense Hessian of skgd's Newton solver, intercept row included."""
-    return X.dtype.itemsize * (X.shape[1] + 1) ** 2
 
 
 def _logistic_regression(solver, n_samples):
@@ -89,8 +79,6 @@ def _logistic_case(label, data, goals, repeats):
             max_iter=NEWTON_MAX_ITER,
         )
         references = {solver: _logistic_regression(solver, X.shape[0]) for solver in goals}
-        if dense_hessian_bytes(X) > MAX_DENSE_HESSIAN_BYTES:
-            return _skipped_logistic_rows(label, X, y, references)
         fits = [functools.partial(model.fit, X, y) for model in (skgd, *references.values())]
         skgd_time, *reference_times = interleaved_medians(fits, repeats)
         rows = []
@@ -107,29 +95,6 @@ def _logistic_case(label, data, goals, repeats):
         return rows
 
     return Case(f"newton · {label}, log_loss", measure)
-
-
-def _skipped_logistic_rows(label, X, y, references):
-    """skgd would not fit in memory: time each reference once, for scale, and say why."""
-    hessian_gb = dense_hessian_bytes(X) / 1e9
-    limit_gb = MAX_DENSE_HESSIAN_BYTES / 1e9
-    rows = []
-    for solver, reference in references.items():
-        elapsed = time_once(functools.partial(reference.fit, X, y))
-        precision = _precision_note(X, signed_labels(y), "log_loss", [(solver, reference)])
-        rows.append(
-            Row(
-                case=_logistic_row_name(label, X, solver),
-                skgd="skipped: dense Hessian d×d too large",
-                reference=seconds(elapsed),
-                notes=(
-                    f"dense Hessian {X.shape[1] + 1}² × {X.dtype.itemsize} B = "
-                    f"{hessian_gb:.1f} GB > MAX_DENSE_HESSIAN_BYTES = {limit_gb:.1f} GB; "
-                    f"reference timed once; {precision}"
-                ),
-            )
-        )
-    return rows
 
 
 def logistic_cases(config):

@@ -143,6 +143,12 @@ class MultinomialObjective:
             grad_intercept = xp.zeros_like(grad_intercept)
         return loss, grad_coef, grad_intercept
 
+    def value_gradient(self, coef, intercept):
+        """``J`` and its gradient in the packed parameters."""
+        loss, grad_coef, grad_intercept = self.loss_gradient(coef, intercept)
+        grad_coef = grad_coef + self.penalty.smooth_gradient(coef)
+        return loss + self.penalty.value(coef), self.pack(grad_coef, grad_intercept)
+
     def gradient_hessian(self, coef, intercept):
         """Value, gradient and Hessian of ``J`` in the packed parameters."""
         xp = self.xp

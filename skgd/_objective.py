@@ -15,6 +15,7 @@ import copy
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg.blas import get_blas_funcs
 from sklearn.utils._array_api import get_namespace
 
 
@@ -133,6 +134,36 @@ class LinearObjective:
         grad_intercept = float(xp.sum(dloss)) / n_rows if self.fit_intercept else 0.0
         return loss, grad_coef, grad_intercept
 
+    def value_gradient(self, coef, intercept):
+        """``J`` and its gradient (smooth penalty only) in the packed parameters."""
+        loss, grad_coef, grad_intercept = self.loss_gradient(coef, intercept)
+        grad_coef = grad_coef + self.penalty.smooth_gradient(coef)
+        return loss + self.penalty.value(coef), self.pack(grad_coef, grad_intercept)
+
+    def hessian_product(self, coef, intercept):
+        """Value, gradient and the Hessian as a function ``v ↦ H v``, packed.
+
+        Each product costs two passes over X and no d × d matrix: what
+        truncated Newton needs on sparse or wide data.
+        """
+        xp = self.xp
+        raw = self.raw_prediction(coef, intercept)
+        weight = self.sample_weight / self.n_samples
+        value = float(xp.sum(weight * self.loss.loss(self.y, raw))) + self.penalty.value(coef)
+        dloss = weight * self.loss.gradient(self.y, raw)
+        hess_diag = weight * self.loss.hessian(self.y, raw)
+        grad_coef = _rmatvec(self.X_T, dloss) + self.penalty.smooth_gradient(coef)
+        gradient = self.pack(grad_coef, float(xp.sum(dloss)) if self.fit_intercept else 0.0)
+        l2 = self.penalty.l2
+
+        def product(params):
+            v_coef, v_intercept = self.unpack(params)
+            weighted = hess_diag * self.raw_prediction(v_coef, v_intercept)
+            result = _rmatvec(self.X_T, weighted) + l2 * v_coef
+            return self.pack(result, float(xp.sum(weighted)) if self.fit_intercept else 0.0)
+
+        return value, gradient, product
+
     def gradient_hessian(self, coef, intercept):
         """Gradient and Hessian of ``J`` (smooth penalty only) in one vector.
 
@@ -182,12 +213,28 @@ def _rmatvec(X_T, r):
 
 
 def _weighted_gram(X, d):
-    """``Xᵀ diag(d) X`` without an n × d weighted copy held beyond a row block."""
+    """``Xᵀ diag(d) X`` in row blocks, never an n × d weighted copy of X.
+
+    With non-negative weights and NumPy data, each block is scaled by
+    ``√d`` and accumulated by BLAS's symmetric rank-k update (syrk), which
+    does half the work of a general product.
+    """
     if sp.issparse(X):
         Xd = X.multiply(np.asarray(d)[:, None]).tocsr()
         return np.asarray((X.T @ Xd).todense())
-    xp, _ = get_namespace(X)
     n_samples, n_features = X.shape
+    if isinstance(X, np.ndarray) and X.dtype in (np.float32, np.float64) and np.all(d >= 0):
+        syrk = get_blas_funcs("syrk", (X,))
+        root = np.sqrt(d).astype(X.dtype, copy=False)
+        gram = np.zeros((n_features, n_features), dtype=X.dtype, order="F")
+        for start in range(0, n_samples, _GRAM_BLOCK_ROWS):
+            block = (
+                X[start : start + _GRAM_BLOCK_ROWS] * root[start : start + _GRAM_BLOCK_ROWS, None]
+            )
+            # block.T is Fortran-ordered: BLAS reads it without a copy.
+            gram = syrk(1.0, block.T, beta=1.0, c=gram, trans=0, lower=0, overwrite_c=1)
+        return np.triu(gram) + np.triu(gram, 1).T
+    xp, _ = get_namespace(X)
     gram = xp.zeros((n_features, n_features), dtype=X.dtype)
     for start in range(0, n_samples, _GRAM_BLOCK_ROWS):
         block = X[start : start + _GRAM_BLOCK_ROWS, ...]
@@ -197,4 +244,4 @@ def _weighted_gram(X, d):
 
 # Rows per block of the weighted Gram matrix: large enough for BLAS to run at
 # speed, small enough that the weighted block stays a few MB.
-_GRAM_BLOCK_ROWS = 4096
+_GRAM_BLOCK_ROWS = 2048

@@ -843,3 +843,37 @@ def test_line_search_needs_the_batch_solver(solver):
     X, y = _standardized_regression()
     with pytest.raises(ValueError, match="solver='batch'"):
         GDRegressor(solver=solver, learning_rate="line_search").fit(X, y)
+
+
+# --------------------------------------------------------------------------
+# Truncated Newton on wide data
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_truncated_newton_matches_the_cholesky_solution(sparse, monkeypatch):
+    # Conjugate gradients replace Cholesky beyond CG_MIN_FEATURES features;
+    # lowering the threshold runs both on one problem.
+    from skgd._solvers import _newton
+
+    problem = get_problem("logistic")
+    X = sp.csr_matrix(problem.X) if sparse else problem.X
+    params = dict(loss="log_loss", alpha=problem.alpha, solver="newton", tol=1e-10)
+    exact = GDClassifier(**params).fit(X, problem.y_fit)
+    monkeypatch.setattr(_newton, "CG_MIN_FEATURES", 0)
+    truncated = GDClassifier(**params).fit(X, problem.y_fit)
+    np.testing.assert_allclose(truncated.coef_, exact.coef_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(truncated.intercept_, exact.intercept_, rtol=1e-7, atol=1e-9)
+
+
+def test_truncated_newton_never_forms_a_dense_hessian(monkeypatch):
+    from skgd import _objective
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a dense Hessian was built")
+
+    monkeypatch.setattr(_objective.LinearObjective, "gradient_hessian", refuse)
+    rng = np.random.RandomState(0)
+    X = sp.random(300, 3000, density=0.01, format="csr", random_state=rng)
+    y = rng.randint(0, 2, size=300)
+    est = GDClassifier(loss="log_loss", solver="newton", alpha=1e-2, tol=1e-8).fit(X, y)
+    assert np.all(np.isfinite(est.coef_))

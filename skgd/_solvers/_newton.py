@@ -6,11 +6,15 @@ The loop, as in scikit-learn's ``NewtonSolver``::
 
 - inner solve: ``H e = −g`` by Cholesky; a multiple of the identity is added
   only when the factorization fails (a singular or indefinite Hessian), so a
-  quadratic objective is solved exactly in one iteration;
+  quadratic objective is solved exactly in one iteration. Beyond
+  ``CG_MIN_FEATURES`` features (dense or sparse X) the system is solved
+  instead by conjugate gradients on Hessian-vector products (truncated
+  Newton): memory stays O(nnz + d), with no d × d matrix;
 - line search: backtracking from the full step until
   ``J(w + s e) ≤ J(w) + 1e-4 · s · gᵀe``;
 - convergence: ``max|g| ≤ tol`` and half the squared Newton decrement
-  ``½ gᵀ H⁻¹ g ≤ tol``, both at the new iterate.
+  ``½ gᵀ H⁻¹ g ≤ tol``, both at the new iterate (truncated Newton checks
+  the gradient only, as scikit-learn's newton-cg does).
 
 The L1 part of a penalty has no second derivative; the estimators refuse it.
 """
@@ -25,6 +29,11 @@ ARMIJO = 1e-4
 PRECISION = 4.0
 MAX_HALVINGS = 40
 MAX_DAMPING_TRIES = 30
+# Truncated Newton (conjugate gradients) beyond this many features: there a
+# dense Hessian would cost O(n d²) time and O(d²) memory; below, Cholesky
+# is exact and cheap.
+CG_MIN_FEATURES = 1000
+MAX_CG_ITER = 250
 
 
 def newton_solve(objective, coef, intercept, *, max_iter=100, tol=1e-4, verbose=0, max_step=1.0):
@@ -54,9 +63,11 @@ def newton_solve(objective, coef, intercept, *, max_iter=100, tol=1e-4, verbose=
     loss_curve = []
     converged = False
     message = f"Reached max_iter={max_iter} iterations."
-    value, grad, hessian = objective.gradient_hessian(*objective.unpack(w))
+    truncated = hasattr(objective, "hessian_product") and objective.n_features > CG_MIN_FEATURES
+    curvature = objective.hessian_product if truncated else objective.gradient_hessian
+    value, grad, hessian = curvature(*objective.unpack(w))
     for iteration in range(1, max_iter + 1):
-        solve = _factorize(xp, hessian)
+        solve = _cg_solver(xp, hessian, grad) if truncated else _factorize(xp, hessian)
         step = -solve(grad)
         slope = float(xp.sum(grad * step))
         if -slope <= PRECISION * np.finfo(np.dtype(str(w.dtype))).eps * abs(value):
@@ -82,20 +93,22 @@ def newton_solve(objective, coef, intercept, *, max_iter=100, tol=1e-4, verbose=
             )
             break
         w, value = w_new, value_new
-        value_after, grad, hessian_new = objective.gradient_hessian(*objective.unpack(w))
+        # The gradient alone: the Hessian is only needed if another step follows.
+        value_after, grad = objective.value_gradient(*objective.unpack(w))
         loss_curve.append(value_after)
-        # The Newton decrement at the new point, from the factor just used.
-        decrement = 0.5 * float(xp.sum(grad * solve(grad)))
+        # The Newton decrement at the new point, from the factor just used
+        # (truncated Newton has no factor: the gradient decides alone).
+        decrement = 0.0 if truncated else 0.5 * float(xp.sum(grad * solve(grad)))
         if verbose:
             print(
                 f"Newton iteration {iteration}: objective {value_after:.6g}, "
                 f"max|grad| {_max_abs(xp, grad):.3g}, decrement {decrement:.3g}"
             )
-        hessian = hessian_new
         if _max_abs(xp, grad) <= tol and decrement <= tol:
             converged = True
             message = f"Converged after {iteration} iterations."
             break
+        value, grad, hessian = curvature(*objective.unpack(w))
     coef_out, intercept_out = objective.unpack(w)
     n_iter = len(loss_curve)
     return SolverResult(
@@ -119,6 +132,41 @@ def _line_search(objective, w, value, step, slope, max_step=1.0):
             return w_trial, value_trial, True
         s *= 0.5
     return w, value, False
+
+
+def _cg_solver(xp, hessian_product, grad):
+    """A solver for ``H x = b`` by conjugate gradients, truncated.
+
+    It stops at a relative residual of ``min(0.5, √‖g‖)`` (Eisenstat and
+    Walker's forcing term: loose far from the optimum, tight near it, which
+    keeps Newton's fast local convergence), or at negative curvature.
+    """
+    grad_norm = float(xp.sqrt(xp.sum(grad * grad)))
+    forcing = min(0.5, grad_norm**0.5)
+
+    def solve(rhs):
+        x = xp.zeros_like(rhs)
+        residual = rhs
+        direction = residual
+        rho = float(xp.sum(residual * residual))
+        target = (forcing * rho**0.5) ** 2
+        for _ in range(MAX_CG_ITER):
+            if rho <= target:
+                break
+            product = hessian_product(direction)
+            curvature = float(xp.sum(direction * product))
+            if curvature <= 0.0:
+                # Negative curvature: the steepest-descent direction, if nothing yet.
+                return x if float(xp.sum(x * x)) > 0 else rhs
+            alpha = rho / curvature
+            x = x + alpha * direction
+            residual = residual - alpha * product
+            rho_new = float(xp.sum(residual * residual))
+            direction = residual + (rho_new / rho) * direction
+            rho = rho_new
+        return x
+
+    return solve
 
 
 def _factorize(xp, hessian):
