@@ -183,12 +183,15 @@ class LinearObjective:
         value += self.penalty.value(coef)
         dloss = weight * self.loss.gradient(self.y, raw)
         hess_diag = weight * self.loss.hessian(self.y, raw)
-        grad_coef = _rmatvec(self.X_T, dloss) + self.penalty.smooth_gradient(coef)
+        # Xᵀ [dloss, hess_diag]: the gradient and the intercept column of the
+        # Hessian in one pass over X.
+        products = self.X_T @ xp.stack([dloss, hess_diag], axis=1)
+        grad_coef = products[:, 0] + self.penalty.smooth_gradient(coef)
         H_coef = _weighted_gram(self.X, hess_diag)
         H_coef = H_coef + self.penalty.l2 * xp.eye(self.n_features, dtype=H_coef.dtype)
         if not self.fit_intercept:
             return value, grad_coef, H_coef
-        cross = _rmatvec(self.X_T, hess_diag)
+        cross = products[:, 1]
         corner = xp.reshape(xp.sum(hess_diag), (1, 1))
         gradient = xp.concat([grad_coef, xp.reshape(xp.sum(dloss), (1,))])
         hessian = xp.concat(
@@ -223,6 +226,10 @@ def _weighted_gram(X, d):
         Xd = X.multiply(np.asarray(d)[:, None]).tocsr()
         return np.asarray((X.T @ Xd).todense())
     n_samples, n_features = X.shape
+    if isinstance(X, np.ndarray) and np.all(d == d[0]):
+        # Equal weights (squared error, unit sample weights): one product,
+        # which NumPy computes by syrk on X itself, with no scaled copy.
+        return d[0] * (X.T @ X)
     if isinstance(X, np.ndarray) and X.dtype in (np.float32, np.float64) and np.all(d >= 0):
         syrk = get_blas_funcs("syrk", (X,))
         root = np.sqrt(d).astype(X.dtype, copy=False)

@@ -344,8 +344,8 @@ def run_epoch(
         dloss_sum = 0.0
         for k in range(start, stop):
             i = order[k]
-            if k + 1 < n_rows:
-                _prefetch_row(X, data, indices, indptr, order[k + 1])
+            if k + 2 < n_rows:
+                _prefetch_row(X, data, indices, indptr, order[k + 2])
             p = wscale * _row_dot(X, data, indices, indptr, i, coef) + intercept
             loss_sum += sample_weight[i] * loss_value(loss_code, loss_param, y[i], p)
             dloss = loss_gradient(loss_code, loss_param, y[i], p)
