@@ -480,3 +480,13 @@ def test_classifier_coef_init_with_wrong_number_of_features(cls, multiclass, n_f
     with pytest.raises(ValueError, match="coef_init"):
         est.fit(X, y, coef_init=np.ones((n_rows, n_features)))
     assert not hasattr(est, "coef_")
+
+
+@pytest.mark.parametrize("cls", [GDRegressor, GDClassifier], ids=lambda c: c.__name__)
+def test_newton_on_overflowing_features_says_to_scale_them(cls):
+    # Squares of 1e200 overflow float64: the Hessian cannot be formed, and the
+    # error says what to do rather than failing inside the linear algebra.
+    X, y = _data(cls)
+    params = {"loss": "log_loss"} if cls is GDClassifier else {}
+    with pytest.raises(ValueError, match="scale the features"):
+        cls(solver="newton", **params).fit(X * 1e200, y)

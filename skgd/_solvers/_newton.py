@@ -59,6 +59,13 @@ def newton_solve(objective, coef, intercept, *, max_iter=100, tol=1e-4, verbose=
     -------
     SolverResult
     """
+    # Overflow shows up as non-finite values, which the loop handles (or
+    # reports with advice), not as floating-point warnings.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step)
+
+
+def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step):
     xp = objective.xp
     w = objective.pack(coef, intercept)
     tol = 0.0 if tol is None else tol
@@ -201,7 +208,8 @@ def _factorize(xp, hessian):
     n = hessian.shape[0]
     scale = max(float(xp.max(xp.abs(hessian))), 1.0)
     damping = 0.0
-    for _ in range(MAX_DAMPING_TRIES):
+    # No damping repairs a Hessian with infinite or NaN entries.
+    for _ in range(MAX_DAMPING_TRIES if np.isfinite(scale) else 0):
         matrix = hessian
         if damping:
             matrix = hessian + damping * xp.eye(n, dtype=hessian.dtype)
@@ -209,7 +217,12 @@ def _factorize(xp, hessian):
             return _cholesky_solver(xp, matrix)
         except (np.linalg.LinAlgError, ValueError, RuntimeError):
             damping = scale * 1e-10 if damping == 0.0 else damping * 10.0
-    raise np.linalg.LinAlgError("The Hessian could not be factorized even with damping.")
+    raise ValueError(
+        "Newton's method could not factorize the Hessian, even damped: its entries "
+        "are infinite, NaN or too far apart in magnitude. The features' squares "
+        "overflow or underflow; scale the features first (for example with "
+        "StandardScaler in a Pipeline), or use a first-order solver."
+    )
 
 
 def _cholesky_solver(xp, matrix):
