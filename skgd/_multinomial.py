@@ -46,9 +46,6 @@ class MultinomialObjective:
     1.098612
     """
 
-    # Per-sample updates of several classes at once: the generic path runs them.
-    has_kernels = False
-
     def __init__(self, penalty, X, y, sample_weight, fit_intercept, n_classes):
         # The binary log loss sets the 'optimal' schedule's scale, as it does
         # for each class of a one-vs-rest fit.
@@ -63,6 +60,8 @@ class MultinomialObjective:
         self.n_classes = n_classes
         self.n_samples, self.n_features = X.shape
         self.dtype = X.dtype
+        # The softmax's derivatives are bounded: never clipped, kept for the
+        # solvers' divergence check.
         self.n_clipped = 0
 
     @property

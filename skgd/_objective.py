@@ -61,9 +61,6 @@ class LinearObjective:
         # Derivatives beyond MAX_DLOSS seen so far: any means divergence.
         self.n_clipped = 0
 
-    # The compiled epochs implement this objective's per-sample updates.
-    has_kernels = True
-
     @property
     def is_sparse(self):
         return sp.issparse(self.X)

@@ -877,3 +877,51 @@ def test_truncated_newton_never_forms_a_dense_hessian(monkeypatch):
     y = rng.randint(0, 2, size=300)
     est = GDClassifier(loss="log_loss", solver="newton", alpha=1e-2, tol=1e-8).fit(X, y)
     assert np.all(np.isfinite(est.coef_))
+
+
+# --------------------------------------------------------------------------
+# The multinomial compiled epoch
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet"])
+@pytest.mark.parametrize(
+    "step_rule", [PlainStep(), MomentumStep(0.9), MomentumStep(0.9, nesterov=True)]
+)
+@pytest.mark.parametrize("batch_size", [1, 7])
+def test_multinomial_compiled_and_generic_paths_agree(sparse, penalty, step_rule, batch_size):
+    from skgd._loss import LogLoss
+    from skgd._multinomial import MultinomialObjective
+
+    X, y = make_classification(200, 6, n_informative=4, n_classes=3, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    X[np.abs(X) < 0.3] = 0.0  # explicit zeros: the L1 truncation skips them
+    X = sp.csr_matrix(X) if sparse else X
+    sample_weight = np.random.RandomState(0).uniform(0.5, 2.0, size=200)
+    results = []
+    for compiled in (True, False):
+        objective = MultinomialObjective(
+            make_penalty(penalty, 1e-2, 0.5), X, y, sample_weight, True, 3
+        )
+        coef = np.zeros((3, 6))
+        state = EpochState(coef, np.zeros(3), step_rule.init(coef))
+        results.append(
+            first_order_solve(
+                objective,
+                state,
+                step_rule=step_rule,
+                schedule=Schedule("invscaling", eta0=0.05, power_t=0.25, loss=LogLoss()),
+                batch_size=batch_size,
+                max_iter=4,
+                tol=None,
+                random_state=np.random.RandomState(0),
+                average=3,
+                compiled=compiled,
+            )
+        )
+    compiled_result, generic_result = results
+    np.testing.assert_allclose(compiled_result.coef, generic_result.coef, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(
+        compiled_result.intercept, generic_result.intercept, rtol=1e-10, atol=1e-13
+    )
+    np.testing.assert_allclose(compiled_result.loss_curve, generic_result.loss_curve, rtol=1e-10)

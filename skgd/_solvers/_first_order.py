@@ -250,8 +250,9 @@ def _pick_epoch(objective, batch_size, compiled):
     numpy_input = isinstance(objective.y, np.ndarray) and (
         isinstance(objective.X, np.ndarray) or sp.issparse(objective.X)
     )
-    if compiled and numpy_input and objective.has_kernels:
-        return _compiled_epoch
+    if compiled and numpy_input:
+        multinomial = hasattr(objective, "n_classes")
+        return _compiled_multinomial_epoch if multinomial else _compiled_epoch
     return _generic_epoch
 
 
@@ -382,15 +383,17 @@ def _update_average(state, average):
         state.average_intercept += (state.intercept - state.average_intercept) * weight
 
 
-def _compiled_epoch(objective, state, order, batch_size, step_rule, schedule, average):
-    X = objective.X
-    dtype = state.coef.dtype
-    # The kernel takes X=None for CSR rows, data=indices=indptr=None for dense.
+def _kernel_rows(X, dtype):
+    """X as the kernels take it: ``(X, data, indices, indptr)`` with X=None for CSR."""
     if sp.issparse(X):
-        dense, data, indices, indptr = None, X.data, X.indices, X.indptr
-    else:
-        dense = X if X.flags.c_contiguous else np.ascontiguousarray(X)
-        data = indices = indptr = None
+        return None, X.data, X.indices, X.indptr
+    dense = X if X.flags.c_contiguous else np.ascontiguousarray(X)
+    return dense, None, None, None
+
+
+def _compiled_epoch(objective, state, order, batch_size, step_rule, schedule, average):
+    dtype = state.coef.dtype
+    dense, data, indices, indptr = _kernel_rows(objective.X, dtype)
     coef = np.array(state.coef, dtype=dtype, copy=True)
     momentum = state.step_state is not None
     if momentum:
@@ -442,4 +445,60 @@ def _compiled_epoch(objective, state, order, batch_size, step_rule, schedule, av
     state.l1_applied = l1_applied
     if momentum:
         state.step_state = type(state.step_state)(velocity, float(scalars[1]))
+    return loss_sum / objective.n_samples + penalty.value(coef)
+
+
+def _compiled_multinomial_epoch(objective, state, order, batch_size, step_rule, schedule, average):
+    dtype = state.coef.dtype
+    dense, data, indices, indptr = _kernel_rows(objective.X, dtype)
+    coef = np.array(state.coef, dtype=dtype, copy=True)
+    n_classes = coef.shape[0]
+    momentum = state.step_state is not None
+    intercepts = np.zeros((3, n_classes))
+    intercepts[0] = state.intercept
+    intercepts[2] = state.average_intercept
+    if momentum:
+        velocity = np.array(state.step_state.coef, dtype=dtype, copy=True)
+        intercepts[1] = state.step_state.intercept
+        grad = np.zeros_like(coef)
+    else:
+        velocity = grad = np.zeros((0, 0), dtype=dtype)
+    average_coef = np.array(state.average_coef, dtype=dtype, copy=True)
+    l1_applied = np.array(state.l1_applied, dtype=np.float64, copy=True)
+    scalars = np.array([state.l1_total])
+    penalty = objective.penalty
+    loss_sum, state.t = _kernels.run_multinomial_epoch(
+        dense,
+        data,
+        indices,
+        indptr,
+        objective.y,
+        objective.sample_weight,
+        order,
+        coef,
+        intercepts,
+        velocity,
+        average_coef,
+        l1_applied,
+        scalars,
+        np.empty((batch_size, n_classes)),
+        grad,
+        batch_size,
+        objective.fit_intercept,
+        penalty.l2,
+        penalty.l1,
+        step_rule.code,
+        getattr(step_rule, "momentum", 0.0),
+        *schedule.kernel_args(),
+        state.t,
+        average,
+    )
+    state.coef = coef
+    state.intercept = intercepts[0].astype(dtype)
+    state.average_coef = average_coef
+    state.average_intercept = intercepts[2].astype(dtype)
+    state.l1_total = float(scalars[0])
+    state.l1_applied = l1_applied
+    if momentum:
+        state.step_state = type(state.step_state)(velocity, intercepts[1].astype(dtype))
     return loss_sum / objective.n_samples + penalty.value(coef)

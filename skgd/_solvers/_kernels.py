@@ -420,3 +420,146 @@ def run_epoch(
     scalars[3] = l1_total
     scalars[4] = n_clipped
     return loss_sum, t
+
+
+@_jit
+def run_multinomial_epoch(
+    X,
+    data,
+    indices,
+    indptr,
+    y,
+    sample_weight,
+    order,
+    coef,
+    intercepts,
+    velocity,
+    average_coef,
+    l1_applied,
+    scalars,
+    dloss_buffer,
+    grad,
+    batch_size,
+    fit_intercept,
+    l2,
+    l1,
+    step_rule,
+    momentum,
+    schedule,
+    eta0,
+    power_t,
+    alpha,
+    optimal_init,
+    t,
+    average_start,
+):
+    """:func:`run_epoch` for the softmax log loss over ``n_classes`` rows of ``coef``.
+
+    ``y`` holds class indices. ``intercepts`` has rows ``[intercept,
+    intercept velocity, average intercept]`` of one entry per class;
+    ``scalars`` holds ``[cumulative L1 penalty]``. The updates are those of
+    :func:`run_epoch`, class by class, with the derivative ``pₖ − [k = y]``
+    of the softmax cross-entropy, which is bounded: nothing to clip.
+    """
+    n_classes, n_features = coef.shape
+    n_rows = order.shape[0]
+    scores = np.empty(n_classes)
+    dloss_sum = np.empty(n_classes)
+    l1_total = scalars[0]
+    wscale = 1.0
+    loss_sum = 0.0
+    start = 0
+    while start < n_rows:
+        stop = min(start + batch_size, n_rows)
+        n_batch = stop - start
+        dloss_sum[:] = 0.0
+        for k in range(start, stop):
+            i = order[k]
+            if k + 2 < n_rows:
+                _prefetch_row(X, data, indices, indptr, order[k + 2])
+            top = -np.inf
+            for c in range(n_classes):
+                scores[c] = wscale * _row_dot(X, data, indices, indptr, i, coef[c])
+                scores[c] += intercepts[0, c]
+                top = max(top, scores[c])
+            total = 0.0
+            for c in range(n_classes):
+                total += math.exp(scores[c] - top)
+            log_partition = top + math.log(total)
+            label = y[i]
+            loss_sum += sample_weight[i] * (log_partition - scores[label])
+            for c in range(n_classes):
+                dloss = math.exp(scores[c] - log_partition) - (1.0 if c == label else 0.0)
+                dloss *= sample_weight[i] / n_batch
+                dloss_buffer[k - start, c] = dloss
+                dloss_sum[c] += dloss
+        eta = learning_rate(schedule, eta0, power_t, alpha, optimal_init, t)
+        if step_rule == PLAIN:
+            shrink = 1.0 - eta * l2
+            if shrink <= 0.0:
+                coef[:, :] = 0.0
+                wscale = 1.0
+            else:
+                wscale *= shrink
+            for k in range(start, stop):
+                for c in range(n_classes):
+                    if dloss_buffer[k - start, c] != 0.0:
+                        scale = -eta * dloss_buffer[k - start, c] / wscale
+                        _row_axpy(X, data, indices, indptr, order[k], scale, coef[c])
+            if l1 > 0.0:
+                l1_total += eta * l1
+                for k in range(start, stop):
+                    for c in range(n_classes):
+                        _row_truncate_l1(
+                            X,
+                            data,
+                            indices,
+                            indptr,
+                            order[k],
+                            coef[c],
+                            wscale,
+                            l1_total,
+                            l1_applied[c],
+                        )
+            if wscale < 1e-9:
+                coef *= wscale
+                wscale = 1.0
+            if fit_intercept:
+                for c in range(n_classes):
+                    intercepts[0, c] -= eta * dloss_sum[c]
+        else:
+            grad[:, :] = 0.0
+            for k in range(start, stop):
+                for c in range(n_classes):
+                    if dloss_buffer[k - start, c] != 0.0:
+                        _row_axpy(
+                            X, data, indices, indptr, order[k], dloss_buffer[k - start, c], grad[c]
+                        )
+            for c in range(n_classes):
+                for j in range(n_features):
+                    g = grad[c, j] + l2 * coef[c, j]
+                    if l1 > 0.0 and coef[c, j] != 0.0:
+                        g += math.copysign(l1, coef[c, j])
+                    velocity[c, j] = momentum * velocity[c, j] + g
+                    if step_rule == NESTEROV:
+                        coef[c, j] -= eta * (g + momentum * velocity[c, j])
+                    else:
+                        coef[c, j] -= eta * velocity[c, j]
+                if fit_intercept:
+                    intercepts[1, c] = momentum * intercepts[1, c] + dloss_sum[c]
+                    if step_rule == NESTEROV:
+                        intercepts[0, c] -= eta * (dloss_sum[c] + momentum * intercepts[1, c])
+                    else:
+                        intercepts[0, c] -= eta * intercepts[1, c]
+        if 0 < average_start <= t:
+            weight = 1.0 / (t - average_start + 1.0)
+            for c in range(n_classes):
+                for j in range(n_features):
+                    average_coef[c, j] += (wscale * coef[c, j] - average_coef[c, j]) * weight
+                intercepts[2, c] += (intercepts[0, c] - intercepts[2, c]) * weight
+        t += 1.0
+        start = stop
+    if wscale != 1.0:
+        coef *= wscale
+    scalars[0] = l1_total
+    return loss_sum, t
