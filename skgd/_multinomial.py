@@ -12,17 +12,15 @@ projector onto them: the Newton step is then the least-norm one, and the
 solution is the centred one, as scikit-learn's LogisticRegression reports.
 """
 
-import copy
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils._array_api import get_namespace
 
 from skgd._loss import LogLoss
-from skgd._objective import _weighted_gram
+from skgd._objective import Objective, _weighted_gram
 
 
-class MultinomialObjective:
+class MultinomialObjective(Objective):
     """Softmax cross-entropy of a linear model on fixed data.
 
     Parameters
@@ -63,16 +61,6 @@ class MultinomialObjective:
         # The softmax's derivatives are bounded: never clipped, kept for the
         # solvers' divergence check.
         self.n_clipped = 0
-
-    @property
-    def is_sparse(self):
-        return sp.issparse(self.X)
-
-    def with_data(self, X):
-        """The same objective over another representation of the same ``X``."""
-        other = copy.copy(self)
-        other.X, other.X_T = X, X.T
-        return other
 
     def pack(self, coef, intercept):
         """``[W.ravel(), b]`` as one vector (class by class, intercepts last)."""
@@ -141,12 +129,6 @@ class MultinomialObjective:
         if not self.fit_intercept:
             grad_intercept = xp.zeros_like(grad_intercept)
         return loss, grad_coef, grad_intercept
-
-    def value_gradient(self, coef, intercept):
-        """``J`` and its gradient in the packed parameters."""
-        loss, grad_coef, grad_intercept = self.loss_gradient(coef, intercept)
-        grad_coef = grad_coef + self.penalty.smooth_gradient(coef)
-        return loss + self.penalty.value(coef), self.pack(grad_coef, grad_intercept)
 
     def gradient_hessian(self, coef, intercept):
         """Value, gradient and Hessian of ``J`` in the packed parameters."""

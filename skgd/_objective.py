@@ -19,7 +19,27 @@ from scipy.linalg.blas import get_blas_funcs
 from sklearn.utils._array_api import get_namespace
 
 
-class LinearObjective:
+class Objective:
+    """What every objective shares: its data's storage and ``value_gradient``."""
+
+    @property
+    def is_sparse(self):
+        return sp.issparse(self.X)
+
+    def with_data(self, X):
+        """The same objective over another representation of the same ``X``."""
+        other = copy.copy(self)
+        other.X, other.X_T = X, X.T
+        return other
+
+    def value_gradient(self, coef, intercept):
+        """``J`` and its gradient (smooth penalty only) in the packed parameters."""
+        loss, grad_coef, grad_intercept = self.loss_gradient(coef, intercept)
+        grad_coef = grad_coef + self.penalty.smooth_gradient(coef)
+        return loss + self.penalty.value(coef), self.pack(grad_coef, grad_intercept)
+
+
+class LinearObjective(Objective):
     """Loss plus penalty of a linear model on fixed data.
 
     Parameters
@@ -61,10 +81,6 @@ class LinearObjective:
         # Derivatives beyond MAX_DLOSS seen so far: any means divergence.
         self.n_clipped = 0
 
-    @property
-    def is_sparse(self):
-        return sp.issparse(self.X)
-
     def pack(self, coef, intercept):
         """``[coef, intercept]`` as one vector, the intercept last (if fitted)."""
         if not self.fit_intercept:
@@ -77,12 +93,6 @@ class LinearObjective:
         if not self.fit_intercept:
             return params, 0.0
         return params[: self.n_features], float(params[self.n_features])
-
-    def with_data(self, X):
-        """The same objective over another representation of the same ``X``."""
-        other = copy.copy(self)
-        other.X, other.X_T = X, X.T
-        return other
 
     def raw_prediction(self, coef, intercept, rows=None):
         """``X[rows] @ coef + intercept``."""
@@ -130,12 +140,6 @@ class LinearObjective:
         grad_coef = _rmatvec(X_T, dloss) / n_rows
         grad_intercept = float(xp.sum(dloss)) / n_rows if self.fit_intercept else 0.0
         return loss, grad_coef, grad_intercept
-
-    def value_gradient(self, coef, intercept):
-        """``J`` and its gradient (smooth penalty only) in the packed parameters."""
-        loss, grad_coef, grad_intercept = self.loss_gradient(coef, intercept)
-        grad_coef = grad_coef + self.penalty.smooth_gradient(coef)
-        return loss + self.penalty.value(coef), self.pack(grad_coef, grad_intercept)
 
     def hessian_product(self, coef, intercept):
         """Value, gradient and the Hessian as a function ``v ↦ H v``, packed.

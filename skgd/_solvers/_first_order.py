@@ -266,15 +266,7 @@ def _full_batch_epoch(objective, state, order, batch_size, step_rule, schedule, 
     else:
         _, grad, grad_intercept = state.full_gradient
         eta = schedule(state.t)
-        coef, state.intercept, state.step_state = step_rule.update(
-            state.coef,
-            state.intercept,
-            grad,
-            grad_intercept,
-            eta,
-            objective.penalty,
-            state.step_state,
-        )
+        coef = _step(objective, state, step_rule, grad, grad_intercept, eta)
         if not step_rule.applies_l1:
             coef = objective.penalty.prox_l1(coef, eta)
         state.coef = coef
@@ -345,15 +337,7 @@ def _generic_epoch(objective, state, order, batch_size, step_rule, schedule, ave
         loss, grad, grad_intercept = objective.loss_gradient(state.coef, state.intercept, rows)
         loss_sum += loss * rows.shape[0]
         eta = schedule(state.t)
-        coef, state.intercept, state.step_state = step_rule.update(
-            state.coef,
-            state.intercept,
-            grad,
-            grad_intercept,
-            eta,
-            objective.penalty,
-            state.step_state,
-        )
+        coef = _step(objective, state, step_rule, grad, grad_intercept, eta)
         if objective.penalty.l1 and not step_rule.applies_l1:
             state.l1_total += eta * objective.penalty.l1
             coef, state.l1_applied = truncate_l1(
@@ -363,6 +347,15 @@ def _generic_epoch(objective, state, order, batch_size, step_rule, schedule, ave
         _update_average(state, average)
         state.t += 1.0
     return loss_sum / objective.n_samples + objective.penalty.value(state.coef)
+
+
+def _step(objective, state, step_rule, grad, grad_intercept, eta):
+    """Apply the step rule; the intercept and the rule's state go into ``state``,
+    the new coefficients are returned for the caller's L1 handling."""
+    coef, state.intercept, state.step_state = step_rule.update(
+        state.coef, state.intercept, grad, grad_intercept, eta, objective.penalty, state.step_state
+    )
+    return coef
 
 
 def _touched(objective, rows):
