@@ -32,8 +32,6 @@ from skgd._solvers import (
     newton_solve,
 )
 
-STOCHASTIC_SOLVERS = ("sgd", "minibatch", "momentum")
-
 
 def atomic_fit(fit_method):
     """Make a fitting method all-or-nothing.
