@@ -38,6 +38,9 @@ class BaseLoss:
         0 when it has none.
     has_hessian : bool
         Whether ``hessian`` exists, i.e. whether Newton's method can use it.
+    constant_hessian : bool
+        Whether the second derivative is the same everywhere (a quadratic
+        loss), so one Newton step solves the problem.
     is_classification : bool
         Whether ``y`` is a label in {-1, +1} rather than a real target.
     """
@@ -46,6 +49,7 @@ class BaseLoss:
     code = -1
     param = 0.0
     has_hessian = False
+    constant_hessian = False
     is_classification = False
 
     def loss(self, y, raw_prediction):
@@ -85,6 +89,7 @@ class HalfSquaredError(BaseLoss):
     name = "squared_error"
     code = SQUARED_ERROR
     has_hessian = True
+    constant_hessian = True
 
     def loss(self, y, raw_prediction):
         r = raw_prediction - y

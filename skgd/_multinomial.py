@@ -7,7 +7,7 @@
 Adding a constant to every class's scores changes nothing, so the Hessian is
 singular along those directions: the intercepts' all-ones direction, and with
 no L2 penalty each feature's all-ones direction across classes. The gradient
-is orthogonal to them, so :meth:`gradient_hessian` adds a multiple of the
+is orthogonal to them, so :meth:`hessian` adds a multiple of the
 projector onto them: the Newton step is then the least-norm one, and the
 solution is the centred one, as scikit-learn's LogisticRegression reports.
 """
@@ -83,6 +83,10 @@ class MultinomialObjective(Objective):
             scores = scores.toarray()
         return scores + intercept
 
+    def raw_prediction(self, coef, intercept):
+        """The scores ``X @ Wᵀ + b``, one column per class."""
+        return self._scores(self.X, coef, intercept)
+
     def _probabilities(self, scores):
         """Softmax by rows, with the log-partition for the loss."""
         xp = self.xp
@@ -96,13 +100,13 @@ class MultinomialObjective(Objective):
         xp = self.xp
         return xp.astype(xp.reshape(y, (-1, 1)) == xp.arange(self.n_classes)[None, :], self.dtype)
 
-    def value(self, coef, intercept):
-        """``J(W, b)``."""
-        return self.loss_gradient(coef, intercept, need_gradient=False)[0] + (
+    def value(self, coef, intercept, raw=None):
+        """``J(W, b)``; ``raw`` as in :meth:`value_gradient`."""
+        return self.loss_gradient(coef, intercept, need_gradient=False, raw=raw)[0] + (
             self.penalty.value(coef)
         )
 
-    def loss_gradient(self, coef, intercept, rows=None, need_gradient=True):
+    def loss_gradient(self, coef, intercept, rows=None, need_gradient=True, raw=None):
         """Data term and its gradient over all rows or over ``rows``.
 
         Returns
@@ -118,7 +122,9 @@ class MultinomialObjective(Objective):
             X, y, weight = self.X[rows], self.y[rows], self.sample_weight[rows]
             X_T = X.T
         n_rows = y.shape[0]
-        proba, log_partition = self._probabilities(self._scores(X, coef, intercept))
+        if raw is None:
+            raw = self._scores(X, coef, intercept)
+        proba, log_partition = self._probabilities(raw)
         one_hot = self._one_hot(y)
         loss = float(xp.sum(weight * xp.sum(one_hot * log_partition, axis=1))) / n_rows
         if not need_gradient:
@@ -130,14 +136,17 @@ class MultinomialObjective(Objective):
             grad_intercept = xp.zeros_like(grad_intercept)
         return loss, grad_coef, grad_intercept
 
-    def gradient_hessian(self, coef, intercept):
-        """Value, gradient and Hessian of ``J`` in the packed parameters."""
+    def hessian(self, coef, intercept, raw=None, low_precision=False):
+        """The Hessian of ``J`` in the packed parameters.
+
+        ``raw`` as in :meth:`value_gradient`; ``low_precision`` sums the
+        diagonal blocks in float32.
+        """
         xp = self.xp
         K, d = self.n_classes, self.n_features
-        loss, grad_coef, grad_intercept = self.loss_gradient(coef, intercept)
-        value = loss + self.penalty.value(coef)
-        grad_coef = grad_coef + self.penalty.smooth_gradient(coef)
-        proba, _ = self._probabilities(self._scores(self.X, coef, intercept))
+        if raw is None:
+            raw = self.raw_prediction(coef, intercept)
+        proba, _ = self._probabilities(raw)
         weight = self.sample_weight / self.n_samples
         n_params = K * d + (K if self.fit_intercept else 0)
         hessian = np.zeros((n_params, n_params), dtype=self.dtype)
@@ -145,11 +154,10 @@ class MultinomialObjective(Objective):
             for m in range(k, K):
                 # d²J / dW_k dW_m = Σ sᵢ pᵢₖ (δₖₘ − pᵢₘ) xᵢ xᵢᵀ / n
                 w_km = weight * proba[:, k] * ((1.0 if k == m else 0.0) - proba[:, m])
-                block = _weighted_gram(self.X, w_km)
+                block, cross = _weighted_gram(self.X, w_km, low_precision)
                 hessian[k * d : (k + 1) * d, m * d : (m + 1) * d] = block
                 hessian[m * d : (m + 1) * d, k * d : (k + 1) * d] = block.T
                 if self.fit_intercept:
-                    cross = np.asarray(self.X_T @ w_km).ravel()
                     hessian[k * d : (k + 1) * d, K * d + m] = cross
                     hessian[m * d : (m + 1) * d, K * d + k] = cross
                     hessian[K * d + m, k * d : (k + 1) * d] = cross
@@ -165,8 +173,7 @@ class MultinomialObjective(Objective):
             hessian[K * d :, K * d :] += scale * ones
         if self.penalty.l2 == 0:
             hessian[: K * d, : K * d] += scale * np.kron(ones, np.eye(d))
-        gradient = self.pack(grad_coef, grad_intercept)
-        return value, gradient, xp.asarray(hessian)
+        return xp.asarray(hessian)
 
 
 def _rmatmat(X_T, R):

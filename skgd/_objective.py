@@ -32,11 +32,21 @@ class Objective:
         other.X, other.X_T = X, X.T
         return other
 
-    def value_gradient(self, coef, intercept):
-        """``J`` and its gradient (smooth penalty only) in the packed parameters."""
-        loss, grad_coef, grad_intercept = self.loss_gradient(coef, intercept)
+    def value_gradient(self, coef, intercept, raw=None):
+        """``J`` and its gradient (smooth penalty only) in the packed parameters.
+
+        ``raw``, if given, is :meth:`raw_prediction` at these parameters,
+        which saves a pass over X.
+        """
+        loss, grad_coef, grad_intercept = self.loss_gradient(coef, intercept, raw=raw)
         grad_coef = grad_coef + self.penalty.smooth_gradient(coef)
         return loss + self.penalty.value(coef), self.pack(grad_coef, grad_intercept)
+
+    def gradient_hessian(self, coef, intercept):
+        """``J``, its gradient and its Hessian in the packed parameters."""
+        raw = self.raw_prediction(coef, intercept)
+        value, gradient = self.value_gradient(coef, intercept, raw=raw)
+        return value, gradient, self.hessian(coef, intercept, raw=raw)
 
 
 class LinearObjective(Objective):
@@ -99,16 +109,17 @@ class LinearObjective(Objective):
         X = self.X if rows is None else self.X[rows]
         return X @ coef + intercept
 
-    def data_loss(self, coef, intercept):
+    def data_loss(self, coef, intercept, raw=None):
         """The sample-weighted mean loss."""
-        raw = self.raw_prediction(coef, intercept)
+        if raw is None:
+            raw = self.raw_prediction(coef, intercept)
         return float(self.xp.mean(self.sample_weight * self.loss.loss(self.y, raw)))
 
-    def value(self, coef, intercept):
-        """``J(coef, intercept)``."""
-        return self.data_loss(coef, intercept) + self.penalty.value(coef)
+    def value(self, coef, intercept, raw=None):
+        """``J(coef, intercept)``; ``raw`` as in :meth:`value_gradient`."""
+        return self.data_loss(coef, intercept, raw) + self.penalty.value(coef)
 
-    def loss_gradient(self, coef, intercept, rows=None):
+    def loss_gradient(self, coef, intercept, rows=None, raw=None):
         """Data term and its gradient, over all rows or over ``rows``.
 
         Over a subset, the weighted losses and derivatives are averaged over
@@ -128,7 +139,8 @@ class LinearObjective(Objective):
         else:
             X, y, weight = self.X[rows], self.y[rows], self.sample_weight[rows]
             X_T = X.T
-        raw = X @ coef + intercept
+        if raw is None:
+            raw = X @ coef + intercept
         n_rows = y.shape[0]
         loss = float(xp.sum(weight * self.loss.loss(y, raw))) / n_rows
         dloss = self.loss.gradient(y, raw)
@@ -141,20 +153,16 @@ class LinearObjective(Objective):
         grad_intercept = float(xp.sum(dloss)) / n_rows if self.fit_intercept else 0.0
         return loss, grad_coef, grad_intercept
 
-    def hessian_product(self, coef, intercept):
-        """Value, gradient and the Hessian as a function ``v ↦ H v``, packed.
+    def hessian_product(self, coef, intercept, raw=None):
+        """The Hessian of ``J`` as a function ``v ↦ H v`` on packed vectors.
 
         Each product costs two passes over X and no d × d matrix: what
         truncated Newton needs on sparse or wide data.
         """
         xp = self.xp
-        raw = self.raw_prediction(coef, intercept)
-        weight = self.sample_weight / self.n_samples
-        value = float(xp.sum(weight * self.loss.loss(self.y, raw))) + self.penalty.value(coef)
-        dloss = weight * self.loss.gradient(self.y, raw)
-        hess_diag = weight * self.loss.hessian(self.y, raw)
-        grad_coef = _rmatvec(self.X_T, dloss) + self.penalty.smooth_gradient(coef)
-        gradient = self.pack(grad_coef, float(xp.sum(dloss)) if self.fit_intercept else 0.0)
+        if raw is None:
+            raw = self.raw_prediction(coef, intercept)
+        hess_diag = self.sample_weight / self.n_samples * self.loss.hessian(self.y, raw)
         l2 = self.penalty.l2
 
         def product(params):
@@ -163,46 +171,34 @@ class LinearObjective(Objective):
             result = _rmatvec(self.X_T, weighted) + l2 * v_coef
             return self.pack(result, float(xp.sum(weighted)) if self.fit_intercept else 0.0)
 
-        return value, gradient, product
+        return product
 
-    def gradient_hessian(self, coef, intercept):
-        """Gradient and Hessian of ``J`` (smooth penalty only) in one vector.
+    def hessian(self, coef, intercept, raw=None, low_precision=False):
+        """The Hessian of ``J`` (smooth penalty only) in the packed parameters.
 
-        The coefficients are ``[coef, intercept]`` with the intercept last,
-        present only when it is fitted.
+        ``raw`` as in :meth:`value_gradient`; ``low_precision`` sums
+        ``Xᵀ D X`` in float32 (see :func:`_weighted_gram`).
 
         Returns
         -------
-        value : float
-        gradient : array of shape (n_params,)
         hessian : array of shape (n_params, n_params)
         """
         xp = self.xp
-        raw = self.raw_prediction(coef, intercept)
-        weight = self.sample_weight / self.n_samples
-        value = float(xp.sum(weight * self.loss.loss(self.y, raw)))
-        value += self.penalty.value(coef)
-        dloss = weight * self.loss.gradient(self.y, raw)
-        hess_diag = weight * self.loss.hessian(self.y, raw)
-        # Xᵀ [dloss, hess_diag]: the gradient and the intercept column of the
-        # Hessian in one pass over X.
-        products = self.X_T @ xp.stack([dloss, hess_diag], axis=1)
-        grad_coef = products[:, 0] + self.penalty.smooth_gradient(coef)
-        H_coef = _weighted_gram(self.X, hess_diag)
+        if raw is None:
+            raw = self.raw_prediction(coef, intercept)
+        hess_diag = self.sample_weight / self.n_samples * self.loss.hessian(self.y, raw)
+        H_coef, cross = _weighted_gram(self.X, hess_diag, low_precision)
         H_coef = H_coef + self.penalty.l2 * xp.eye(self.n_features, dtype=H_coef.dtype)
         if not self.fit_intercept:
-            return value, grad_coef, H_coef
-        cross = products[:, 1]
+            return H_coef
         corner = xp.reshape(xp.sum(hess_diag), (1, 1))
-        gradient = xp.concat([grad_coef, xp.reshape(xp.sum(dloss), (1,))])
-        hessian = xp.concat(
+        return xp.concat(
             [
                 xp.concat([H_coef, cross[:, None]], axis=1),
                 xp.concat([cross[None, :], corner], axis=1),
             ],
             axis=0,
         )
-        return value, gradient, hessian
 
 
 # As in the compiled kernels and in scikit-learn: derivatives are bounded here.
@@ -216,38 +212,52 @@ def _rmatvec(X_T, r):
     return X_T @ r
 
 
-def _weighted_gram(X, d):
-    """``Xᵀ diag(d) X`` in row blocks, never an n × d weighted copy of X.
+def _weighted_gram(X, d, low_precision=False):
+    """``Xᵀ diag(d) X`` and ``Xᵀ d`` in row blocks, never an n × d weighted copy of X.
 
     With non-negative weights and NumPy data, each block is scaled by
-    ``√d`` and accumulated by BLAS's symmetric rank-k update (syrk), which
-    does half the work of a general product.
+    ``√d`` into one reused buffer and accumulated by BLAS's symmetric rank-k
+    update (syrk), which does half the work of a general product; ``Xᵀ d``
+    (the intercept's column of a Hessian) is summed from the same block
+    while it is in cache. ``low_precision`` sums float64 data in float32,
+    about twice as fast; the results come back in X's dtype.
+
+    Returns
+    -------
+    gram : array of shape (n_features, n_features)
+    column : array of shape (n_features,)
     """
     if sp.issparse(X):
         Xd = X.multiply(np.asarray(d)[:, None]).tocsr()
-        return np.asarray((X.T @ Xd).todense())
+        return np.asarray((X.T @ Xd).todense()), np.asarray(Xd.sum(axis=0)).ravel()
     n_samples, n_features = X.shape
-    if isinstance(X, np.ndarray) and np.all(d == d[0]):
+    is_numpy_float = isinstance(X, np.ndarray) and X.dtype in (np.float32, np.float64)
+    if is_numpy_float and not low_precision and np.all(d == d[0]):
         # Equal weights (squared error, unit sample weights): one product,
         # which NumPy computes by syrk on X itself, with no scaled copy.
-        return d[0] * (X.T @ X)
-    if isinstance(X, np.ndarray) and X.dtype in (np.float32, np.float64) and np.all(d >= 0):
-        syrk = get_blas_funcs("syrk", (X,))
-        root = np.sqrt(d).astype(X.dtype, copy=False)
-        gram = np.zeros((n_features, n_features), dtype=X.dtype, order="F")
+        return d[0] * (X.T @ X), X.T @ d
+    if is_numpy_float and np.all(d >= 0):
+        dtype = np.float32 if low_precision else X.dtype
+        syrk = get_blas_funcs("syrk", dtype=dtype)
+        root = np.sqrt(d)
+        gram = np.zeros((n_features, n_features), dtype=dtype, order="F")
+        column = np.zeros(n_features, dtype=np.float64)
+        buffer = np.empty((min(_GRAM_BLOCK_ROWS, n_samples), n_features), dtype=dtype)
         for start in range(0, n_samples, _GRAM_BLOCK_ROWS):
-            block = (
-                X[start : start + _GRAM_BLOCK_ROWS] * root[start : start + _GRAM_BLOCK_ROWS, None]
-            )
+            stop = min(start + _GRAM_BLOCK_ROWS, n_samples)
+            block = buffer[: stop - start]
+            np.multiply(X[start:stop], root[start:stop, None], out=block, casting="unsafe")
             # block.T is Fortran-ordered: BLAS reads it without a copy.
             gram = syrk(1.0, block.T, beta=1.0, c=gram, trans=0, lower=0, overwrite_c=1)
-        return np.triu(gram) + np.triu(gram, 1).T
+            column += block.T @ root[start:stop].astype(dtype, copy=False)
+        gram = gram.astype(X.dtype, copy=False)
+        return np.triu(gram) + np.triu(gram, 1).T, column.astype(X.dtype, copy=False)
     xp, _ = get_namespace(X)
     gram = xp.zeros((n_features, n_features), dtype=X.dtype)
     for start in range(0, n_samples, _GRAM_BLOCK_ROWS):
         block = X[start : start + _GRAM_BLOCK_ROWS, ...]
         gram = gram + block.T @ (block * d[start : start + _GRAM_BLOCK_ROWS, None])
-    return gram
+    return gram, X.T @ d
 
 
 # Rows per block of the weighted Gram matrix: large enough for BLAS to run at

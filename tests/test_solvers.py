@@ -871,12 +871,76 @@ def test_truncated_newton_never_forms_a_dense_hessian(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a dense Hessian was built")
 
-    monkeypatch.setattr(_objective.LinearObjective, "gradient_hessian", refuse)
+    monkeypatch.setattr(_objective.LinearObjective, "hessian", refuse)
+    monkeypatch.setattr(_objective, "_weighted_gram", refuse)
     rng = np.random.RandomState(0)
     X = sp.random(300, 3000, density=0.01, format="csr", random_state=rng)
     y = rng.randint(0, 2, size=300)
     est = GDClassifier(loss="log_loss", solver="newton", alpha=1e-2, tol=1e-8).fit(X, y)
     assert np.all(np.isfinite(est.coef_))
+
+
+# --------------------------------------------------------------------------
+# Newton with float32 Hessians on large dense float64 data
+
+
+def _record_gram_precision(monkeypatch):
+    """Patch the Gram product to record its ``low_precision`` flag per call."""
+    from skgd import _multinomial, _objective
+
+    flags = []
+    original = _objective._weighted_gram
+
+    def recording(X, d, low_precision=False):
+        flags.append(low_precision)
+        return original(X, d, low_precision)
+
+    for module in (_objective, _multinomial):
+        monkeypatch.setattr(module, "_weighted_gram", recording)
+    return flags
+
+
+@pytest.mark.parametrize("multi_class", ["ovr", "multinomial"])
+def test_float32_hessians_reach_the_float64_solution(multi_class, monkeypatch):
+    from skgd._solvers import _newton
+
+    X, y = make_classification(2000, 8, n_informative=4, n_classes=3, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    params = dict(loss="log_loss", solver="newton", alpha=1e-3, tol=1e-10)
+    params["multi_class"] = multi_class
+    exact = GDClassifier(**params).fit(X, y)
+    monkeypatch.setattr(_newton, "LOW_PRECISION_MIN_WORK", 0)
+    flags = _record_gram_precision(monkeypatch)
+    fast = GDClassifier(**params).fit(X, y)
+    assert flags and all(flags[:1])
+    np.testing.assert_allclose(fast.coef_, exact.coef_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(fast.intercept_, exact.intercept_, rtol=1e-8, atol=1e-10)
+
+
+def test_ill_conditioned_hessians_return_to_float64(monkeypatch):
+    from skgd._solvers import _newton
+
+    X, y = make_classification(2000, 8, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    X[:, 0] *= 1e3  # cond(H) ≥ 1e6: beyond what a float32 Hessian can steer
+    params = dict(loss="log_loss", solver="newton", alpha=1e-3, tol=1e-10)
+    exact = GDClassifier(**params).fit(X, y)
+    monkeypatch.setattr(_newton, "LOW_PRECISION_MIN_WORK", 0)
+    flags = _record_gram_precision(monkeypatch)
+    fast = GDClassifier(**params).fit(X, y)
+    assert flags[0] is True and not any(flags[1:])
+    np.testing.assert_allclose(fast.coef_, exact.coef_, rtol=1e-8, atol=1e-10)
+
+
+def test_quadratic_losses_keep_float64_hessians(monkeypatch):
+    from skgd._solvers import _newton
+
+    monkeypatch.setattr(_newton, "LOW_PRECISION_MIN_WORK", 0)
+    flags = _record_gram_precision(monkeypatch)
+    X, y = _standardized_regression()
+    est = GDRegressor(solver="newton", alpha=1e-3).fit(X, y)
+    assert flags == [False]
+    assert est.n_iter_ == 1
 
 
 # --------------------------------------------------------------------------

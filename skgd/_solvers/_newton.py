@@ -2,7 +2,7 @@
 
 The loop, as in scikit-learn's ``NewtonSolver``::
 
-    setup → (gradient_hessian → inner_solve → line_search → check_convergence)*
+    setup → (hessian → inner_solve → line_search → gradient → check_convergence)*
 
 - inner solve: ``H e = −g`` by Cholesky; a multiple of the identity is added
   only when the factorization fails (a singular or indefinite Hessian), so a
@@ -36,6 +36,14 @@ REUSE = 0.25
 # is exact and cheap.
 CG_MIN_FEATURES = 1000
 MAX_CG_ITER = 250
+# Dense float64 Hessians are summed in float32, twice as fast, once the Gram
+# product X^T D X costs this many multiply-adds (n d²): there it dominates an
+# iteration. The search direction then carries a relative error of about
+# cond(H) times float32's rounding, so this holds only while a lower bound of
+# cond(H) from the Cholesky factor stays below LOW_PRECISION_MAX_CONDITION;
+# the gradient, the line search and the stopping rule stay in float64.
+LOW_PRECISION_MIN_WORK = 5e7
+LOW_PRECISION_MAX_CONDITION = 1e4
 
 
 def newton_solve(objective, coef, intercept, *, max_iter=100, tol=1e-4, verbose=0, max_step=1.0):
@@ -73,20 +81,39 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step):
     converged = False
     message = f"Reached max_iter={max_iter} iterations."
     truncated = hasattr(objective, "hessian_product") and objective.n_features > CG_MIN_FEATURES
-    curvature = objective.hessian_product if truncated else objective.gradient_hessian
-    value, grad, hessian = curvature(*objective.unpack(w))
+    low_precision = not truncated and _low_precision_pays(objective)
+
+    def curvature(w, raw):
+        if truncated:
+            return objective.hessian_product(*objective.unpack(w), raw=raw)
+        return objective.hessian(*objective.unpack(w), raw=raw, low_precision=low_precision)
+
+    # The raw predictions are linear in w: kept along the iterates, each
+    # iteration passes over X once for X·e and once for the gradient, and the
+    # line search's trials cost O(n) each.
+    raw = objective.raw_prediction(*objective.unpack(w))
+    value, grad = objective.value_gradient(*objective.unpack(w), raw=raw)
+    hessian = curvature(w, raw)
     solve = None
     for iteration in range(1, max_iter + 1):
-        if hessian is not None:
-            solve = _cg_solver(xp, hessian, grad) if truncated else _factorize(xp, hessian)
+        if hessian is not None and truncated:
+            solve = _cg_solver(xp, hessian, grad)
+        elif hessian is not None:
+            solve, condition = _factorize(xp, hessian)
+            if low_precision and not condition <= LOW_PRECISION_MAX_CONDITION:
+                low_precision = False
+                solve, _ = _factorize(xp, curvature(w, raw))
         step = -solve(grad)
+        raw_step = objective.raw_prediction(*objective.unpack(step))
         slope = float(xp.sum(grad * step))
         max_grad = _max_abs(xp, grad)
         if _below_precision(slope, value, w):
             # The predicted decrease is within the objective's rounding error,
             # so the line search cannot judge the step: the gradient does.
-            w_trial = w + max_step * step
-            value_after, grad_trial = objective.value_gradient(*objective.unpack(w_trial))
+            w_trial, raw_trial = w + max_step * step, raw + max_step * raw_step
+            value_after, grad_trial = objective.value_gradient(
+                *objective.unpack(w_trial), raw=raw_trial
+            )
             if not _max_abs(xp, grad_trial) < max_grad:
                 loss_curve.append(value)
                 converged = tol == 0.0 or max_grad <= tol
@@ -96,11 +123,9 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step):
                     f"{max_grad:.3g}."
                 )
                 break
-            w, grad, full_step = w_trial, grad_trial, max_step == 1.0
+            w, raw, grad, full_step = w_trial, raw_trial, grad_trial, max_step == 1.0
         else:
-            w_new, value_new, accepted, full_step = _line_search(
-                objective, w, value, step, slope, max_step
-            )
+            s, accepted = _line_search(objective, w, raw, value, step, raw_step, slope, max_step)
             if not accepted:
                 loss_curve.append(value)
                 converged = tol == 0.0 or max_grad <= tol
@@ -111,9 +136,9 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step):
                     else "The line search failed before the gradient met tol."
                 )
                 break
-            w = w_new
+            w, raw, full_step = w + s * step, raw + s * raw_step, s == 1.0
             # The gradient alone: the Hessian is needed only if another step follows.
-            value_after, grad = objective.value_gradient(*objective.unpack(w))
+            value_after, grad = objective.value_gradient(*objective.unpack(w), raw=raw)
         loss_curve.append(value_after)
         # The Newton decrement at the new point, from the factor just used
         # (truncated Newton has no factor: the gradient decides alone).
@@ -127,17 +152,29 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step):
             converged = True
             message = f"Converged after {iteration} iterations."
             break
+        value = value_after
         if not truncated and full_step and _max_abs(xp, grad) <= REUSE * max_grad:
             # Fast progress on a full step: the Hessian changes little from
             # here on, and the last factor still gives a descent direction.
             # Reusing it saves an O(n d²) product for an O(n d) gradient.
-            value, hessian = value_after, None
+            hessian = None
         else:
-            value, grad, hessian = curvature(*objective.unpack(w))
+            hessian = curvature(w, raw)
     coef_out, intercept_out = objective.unpack(w)
     n_iter = len(loss_curve)
     return SolverResult(
         coef_out, intercept_out, n_iter, float(n_iter + 1), converged, loss_curve, message
+    )
+
+
+def _low_precision_pays(objective):
+    """Whether to sum the Hessian in float32 (see ``LOW_PRECISION_MIN_WORK``)."""
+    X = objective.X
+    return (
+        isinstance(X, np.ndarray)
+        and X.dtype == np.float64
+        and not objective.loss.constant_hessian
+        and objective.n_samples * objective.n_features**2 >= LOW_PRECISION_MIN_WORK
     )
 
 
@@ -150,22 +187,23 @@ def _max_abs(xp, a):
     return float(xp.max(xp.abs(a)))
 
 
-def _line_search(objective, w, value, step, slope, max_step=1.0):
+def _line_search(objective, w, raw, value, step, raw_step, slope, max_step=1.0):
     """Armijo backtracking from ``max_step`` times the Newton step.
 
-    Returns the new iterate, its objective, whether a step was accepted and
-    whether it was the full Newton step.
+    ``raw`` and ``raw_step`` are the raw predictions of ``w`` and of the
+    step, so each trial costs O(n), not a pass over X.
+
+    Returns the accepted fraction of the step and whether one was accepted.
     """
     if not slope < 0.0:
-        return w, value, False, False
+        return 0.0, False
     s = max_step
-    for halvings in range(MAX_HALVINGS):
-        w_trial = w + s * step
-        value_trial = objective.value(*objective.unpack(w_trial))
+    for _ in range(MAX_HALVINGS):
+        value_trial = objective.value(*objective.unpack(w + s * step), raw=raw + s * raw_step)
         if np.isfinite(value_trial) and value_trial <= value + ARMIJO * s * slope:
-            return w_trial, value_trial, True, halvings == 0 and s == 1.0
+            return s, True
         s *= 0.5
-    return w, value, False, False
+    return 0.0, False
 
 
 def _cg_solver(xp, hessian_product, grad):
@@ -204,7 +242,11 @@ def _cg_solver(xp, hessian_product, grad):
 
 
 def _factorize(xp, hessian):
-    """A solver for ``H x = b``: Cholesky, damped only if H is not positive definite."""
+    """A solver for ``H x = b``: Cholesky, damped only if H is not positive definite.
+
+    Returns the solver and ``(max Lᵢᵢ / min Lᵢᵢ)²`` of the Cholesky factor
+    ``L``, a lower bound of the condition number of H.
+    """
     n = hessian.shape[0]
     scale = max(float(xp.max(xp.abs(hessian))), 1.0)
     damping = 0.0
@@ -230,8 +272,14 @@ def _cholesky_solver(xp, matrix):
         factor = scipy.linalg.cho_factor(matrix, lower=True, check_finite=False)
         if not np.all(np.isfinite(factor[0])):
             raise np.linalg.LinAlgError("The Cholesky factor is not finite.")
-        return lambda rhs: scipy.linalg.cho_solve(factor, rhs, check_finite=False)
+        pivots = np.abs(np.diag(factor[0]))
+
+        def solve(rhs):
+            return scipy.linalg.cho_solve(factor, rhs, check_finite=False)
+
+        return solve, float((pivots.max() / pivots.min()) ** 2)
     # Other array libraries: the factorization tests definiteness, then the
     # standard's linalg.solve does the work.
-    xp.linalg.cholesky(matrix)
-    return lambda rhs: xp.linalg.solve(matrix, rhs)
+    pivots = xp.abs(xp.linalg.diagonal(xp.linalg.cholesky(matrix)))
+    condition = float((xp.max(pivots) / xp.min(pivots)) ** 2)
+    return lambda rhs: xp.linalg.solve(matrix, rhs), condition
