@@ -109,15 +109,19 @@ def test_sgd_classifier_scores_like_sklearn(loss, penalty, learning_rate):
     _assert_like_sklearn(GDClassifier, SGDClassifier, CLASSIFICATION, **params)
 
 
-def _reference_asgd(X, y, eta, alpha, average_start):
-    """Averaged SGD for ½(x·w + b − y)² + alpha/2 ||w||², written out plainly."""
+def _reference_asgd(X, y, eta, alpha, average_start, intercept_decay=1.0):
+    """Averaged SGD for ½(x·w + b − y)² + alpha/2 ||w||², written out plainly.
+
+    The intercept's step is scaled by ``intercept_decay``, as scikit-learn
+    does on sparse data.
+    """
     w, b = np.zeros(X.shape[1]), 0.0
     w_avg, b_avg = np.zeros_like(w), 0.0
     t = 1
     for i in range(X.shape[0]):
         residual = X[i] @ w + b - y[i]
         w = (1 - eta * alpha) * w - eta * residual * X[i]
-        b = b - eta * residual
+        b = b - eta * residual * intercept_decay
         if t >= average_start:
             k = t - average_start + 1
             w_avg += (w - w_avg) / k
@@ -126,10 +130,12 @@ def _reference_asgd(X, y, eta, alpha, average_start):
     return w_avg, b_avg
 
 
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 @pytest.mark.parametrize("average", [1, 7])
-def test_averaged_sgd_matches_a_plain_implementation(average):
+def test_averaged_sgd_matches_a_plain_implementation(average, sparse):
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(30, 3)), rng.normal(size=30)
+    X[rng.rand(30, 3) < 0.5] = 0.0
     est = GDRegressor(
         solver="sgd",
         learning_rate="constant",
@@ -139,10 +145,33 @@ def test_averaged_sgd_matches_a_plain_implementation(average):
         shuffle=False,
         max_iter=1,
         tol=None,
-    ).fit(X, y)
-    coef, intercept = _reference_asgd(X, y, eta=0.05, alpha=0.1, average_start=average)
+    ).fit(sp.csr_matrix(X) if sparse else X, y)
+    decay = 0.01 if sparse else 1.0
+    coef, intercept = _reference_asgd(X, y, 0.05, 0.1, average, intercept_decay=decay)
     np.testing.assert_allclose(est.coef_, coef, rtol=1e-12)
     np.testing.assert_allclose(est.intercept_[0], intercept, rtol=1e-12)
+
+
+@pytest.mark.parametrize("average", [False, True])
+@pytest.mark.parametrize(
+    "estimators", [(GDRegressor, SGDRegressor), (GDClassifier, SGDClassifier)]
+)
+def test_sparse_intercept_moves_as_in_scikit_learn(estimators, average):
+    # Rows without non-zeros teach the intercept alone, and without shuffling
+    # both libraries visit them in the same order: the paths agree exactly,
+    # including scikit-learn's slower intercept on sparse data.
+    ours, reference = estimators
+    rng = np.random.RandomState(0)
+    X = sp.csr_matrix((40, 3))
+    y = rng.normal(size=40) + 2.0
+    if ours is GDClassifier:
+        y = (y > 2.0).astype(int)
+    params = dict(learning_rate="constant", eta0=0.5, shuffle=False, max_iter=3, tol=None)
+    ours, reference = (cls(average=average, **params).fit(X, y) for cls in estimators)
+    np.testing.assert_allclose(ours.intercept_, reference.intercept_, rtol=1e-12)
+    dense = estimators[0](average=average, **params).fit(X.toarray(), y)
+    # Dense rows move the intercept at the full step: another path.
+    assert abs(dense.intercept_[0] - ours.intercept_[0]) > 0.1
 
 
 # --------------------------------------------------------------------------

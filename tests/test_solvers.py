@@ -552,6 +552,24 @@ def test_compiled_and_generic_paths_agree(
 
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 @pytest.mark.parametrize("rule", ["sgd", "minibatch"])
+@pytest.mark.parametrize("alpha", [10.0, 20.0], ids=["scale-folded", "clamped-to-zero"])
+def test_lazy_average_survives_rescaling(alpha, rule, sparse):
+    # eta·alpha = 0.5 shrinks the scale below 1e-9 within 30 steps, which
+    # folds it into the weights; eta·alpha = 1 clamps the weights to zero.
+    # The compiled path's lazy average must follow both, as the generic
+    # path's dense average does.
+    penalty = ("l2", alpha, 0.15)
+    runs = [
+        _run_first_order("squared_error", "constant", True, penalty, rule, sparse, c, average=5)
+        for c in (True, False)
+    ]
+    (compiled, _), (generic, _) = runs
+    np.testing.assert_allclose(compiled.coef, generic.coef, rtol=1e-10, atol=1e-14)
+    assert np.max(np.abs(generic.coef)) > 1e-6
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("rule", ["sgd", "minibatch"])
 def test_compiled_and_generic_paths_keep_the_same_exact_zeros(rule, sparse):
     # Without averaging, a strong L1 penalty on the plain step leaves exact
     # zeros, the same ones on both paths.

@@ -198,8 +198,14 @@ def _row_axpy(X, data, indices, indptr, i, scale, out):
     raise NotImplementedError("compiled only")
 
 
-def _row_truncate_l1(X, data, indices, indptr, i, coef, wscale, l1_total, l1_applied):
-    """Cumulative L1 truncation of the features where ``x_i`` is non-zero."""
+def _row_truncate_l1(
+    X, data, indices, indptr, i, coef, wscale, l1_total, l1_applied, average_sum, average_scale
+):
+    """Cumulative L1 truncation of the features where ``x_i`` is non-zero.
+
+    Each change ``δ`` of ``coef[j]`` also moves ``average_sum[j]`` by
+    ``−average_scale · δ`` (see ``run_epoch``'s averaging).
+    """
     raise NotImplementedError("compiled only")
 
 
@@ -242,26 +248,44 @@ def _row_axpy_impl(X, data, indices, indptr, i, scale, out):
 
 
 @overload(_row_truncate_l1)
-def _row_truncate_l1_impl(X, data, indices, indptr, i, coef, wscale, l1_total, l1_applied):
+def _row_truncate_l1_impl(
+    X, data, indices, indptr, i, coef, wscale, l1_total, l1_applied, average_sum, average_scale
+):
     if isinstance(X, types.NoneType):
 
-        def csr(X, data, indices, indptr, i, coef, wscale, l1_total, l1_applied):
+        def csr(
+            X,
+            data,
+            indices,
+            indptr,
+            i,
+            coef,
+            wscale,
+            l1_total,
+            l1_applied,
+            average_sum,
+            average_scale,
+        ):
             for k in range(indptr[i], indptr[i + 1]):
                 if data[k] != 0.0:
-                    _truncate_l1(indices[k], coef, wscale, l1_total, l1_applied)
+                    _truncate_l1(
+                        indices[k], coef, wscale, l1_total, l1_applied, average_sum, average_scale
+                    )
 
         return csr
 
-    def dense(X, data, indices, indptr, i, coef, wscale, l1_total, l1_applied):
+    def dense(
+        X, data, indices, indptr, i, coef, wscale, l1_total, l1_applied, average_sum, average_scale
+    ):
         for j in range(X.shape[1]):
             if X[i, j] != 0.0:
-                _truncate_l1(j, coef, wscale, l1_total, l1_applied)
+                _truncate_l1(j, coef, wscale, l1_total, l1_applied, average_sum, average_scale)
 
     return dense
 
 
 @_jit
-def _truncate_l1(j, coef, wscale, l1_total, l1_applied):
+def _truncate_l1(j, coef, wscale, l1_total, l1_applied, average_sum, average_scale):
     """Tsuruoka et al.'s cumulative L1 truncation of feature ``j``, in scaled units.
 
     ``l1_total`` is the penalty a weight could have received so far and
@@ -276,7 +300,10 @@ def _truncate_l1(j, coef, wscale, l1_total, l1_applied):
     else:
         return
     l1_applied[j] += w_new - w
-    coef[j] = w_new / wscale
+    new = w_new / wscale
+    if average_scale != 0.0:
+        average_sum[j] -= average_scale * (new - coef[j])
+    coef[j] = new
 
 
 @_jit
@@ -310,6 +337,7 @@ def run_epoch(
     optimal_init,
     t,
     average_start,
+    intercept_decay,
 ):
     """Make one pass over the rows in ``order``, ``batch_size`` rows a step.
 
@@ -322,12 +350,17 @@ def run_epoch(
     - Nesterov: the same ``b``, then ``w ← w − η (g_full + μ b)``.
 
     Plain steps keep ``w = wscale · v`` so that L2 shrinkage costs O(1) and a
-    step O(nnz of the batch), as in scikit-learn's WeightVector.
+    step O(nnz of the batch), as in scikit-learn's WeightVector. Their
+    average (ASGD) is kept as ``(A + a · v) / b`` (Xu, 2011): a step changes
+    ``A`` only where it changes ``v``, and ``a``, ``b`` are scalars, so
+    averaging costs O(nnz) a step too. ``average_coef`` holds ``A`` during
+    the epoch and the average itself before and after it.
 
     ``coef``, ``velocity``, ``average_coef`` and ``l1_applied`` are updated in
     place; ``scalars`` holds ``[intercept, intercept velocity, average
-    intercept, cumulative L1 penalty, derivatives clipped]``. Returns the sample-weighted sum of
-    the losses met before each update, and the updated step counter ``t``.
+    intercept, cumulative L1 penalty, derivatives clipped]``. The intercept's
+    gradient is scaled by ``intercept_decay``. Returns the sample-weighted sum
+    of the losses met before each update, and the updated step counter ``t``.
     """
     n_features = coef.shape[0]
     n_rows = order.shape[0]
@@ -335,6 +368,11 @@ def run_epoch(
     intercept_velocity = scalars[1]
     l1_total = scalars[3]
     wscale = 1.0
+    # The lazy average (A, a, b) of plain steps starts as (average, 0, 1).
+    lazy_average = step_rule == PLAIN and average_start > 0
+    average_scale = 0.0
+    average_norm = 1.0
+    fold_below = 1e-2 if lazy_average else 1e-9
     loss_sum = 0.0
     n_clipped = 0
     start = 0
@@ -356,12 +394,15 @@ def run_epoch(
             dloss *= sample_weight[i] / n_batch
             dloss_buffer[k - start] = dloss
             dloss_sum += dloss
+        dloss_sum *= intercept_decay
         eta = learning_rate(schedule, eta0, power_t, alpha, optimal_init, t)
         if step_rule == PLAIN:
             shrink = 1.0 - eta * l2
             if shrink <= 0.0:
                 # The step would scale through zero: clamp at zero, as scikit-learn does.
-                coef[:] = 0.0
+                for j in range(n_features):
+                    average_coef[j] += average_scale * coef[j]
+                    coef[j] = 0.0
                 wscale = 1.0
             else:
                 wscale *= shrink
@@ -369,18 +410,38 @@ def run_epoch(
                 if dloss_buffer[k - start] != 0.0:
                     scale = -eta * dloss_buffer[k - start] / wscale
                     _row_axpy(X, data, indices, indptr, order[k], scale, coef)
+                    if average_scale != 0.0:
+                        scale *= -average_scale
+                        _row_axpy(X, data, indices, indptr, order[k], scale, average_coef)
             if l1 > 0.0:
                 l1_total += eta * l1
                 # Only the features the rows have non-zeros in, for dense rows
                 # as for CSR, so that both copies of X give one model.
                 for k in range(start, stop):
                     _row_truncate_l1(
-                        X, data, indices, indptr, order[k], coef, wscale, l1_total, l1_applied
+                        X,
+                        data,
+                        indices,
+                        indptr,
+                        order[k],
+                        coef,
+                        wscale,
+                        l1_total,
+                        l1_applied,
+                        average_coef,
+                        average_scale,
                     )
-            if wscale < 1e-9:
-                # Fold the scale back in before it underflows.
+            if wscale < fold_below:
+                # Fold the scale back in before it underflows, and settle the
+                # lazy average: A + a·v cancels about as many digits as
+                # wscale has fallen since the last settling.
                 for j in range(n_features):
+                    if lazy_average:
+                        average_coef[j] = (
+                            average_coef[j] + average_scale * coef[j]
+                        ) / average_norm
                     coef[j] *= wscale
+                average_scale, average_norm = 0.0, 1.0
                 wscale = 1.0
             if fit_intercept:
                 intercept -= eta * dloss_sum
@@ -407,11 +468,23 @@ def run_epoch(
                     intercept -= eta * intercept_velocity
         if 0 < average_start <= t:
             weight = 1.0 / (t - average_start + 1.0)
-            for j in range(n_features):
-                average_coef[j] += (wscale * coef[j] - average_coef[j]) * weight
+            if not lazy_average:
+                for j in range(n_features):
+                    average_coef[j] += (wscale * coef[j] - average_coef[j]) * weight
+            elif weight == 1.0:
+                # The first averaged step: the average is this iterate.
+                average_coef[:] = 0.0
+                average_scale, average_norm = wscale, 1.0
+            else:
+                # avg ← (1 − weight)·avg + weight·wscale·v, in (A, a, b).
+                average_norm /= 1.0 - weight
+                average_scale += weight * average_norm * wscale
             scalars[2] += (intercept - scalars[2]) * weight
         t += 1.0
         start = stop
+    if lazy_average:
+        for j in range(n_features):
+            average_coef[j] = (average_coef[j] + average_scale * coef[j]) / average_norm
     if wscale != 1.0:
         for j in range(n_features):
             coef[j] *= wscale
@@ -452,6 +525,7 @@ def run_multinomial_epoch(
     optimal_init,
     t,
     average_start,
+    intercept_decay,
 ):
     """:func:`run_epoch` for the softmax log loss over ``n_classes`` rows of ``coef``.
 
@@ -493,6 +567,7 @@ def run_multinomial_epoch(
                 dloss *= sample_weight[i] / n_batch
                 dloss_buffer[k - start, c] = dloss
                 dloss_sum[c] += dloss
+        dloss_sum *= intercept_decay
         eta = learning_rate(schedule, eta0, power_t, alpha, optimal_init, t)
         if step_rule == PLAIN:
             shrink = 1.0 - eta * l2
@@ -520,6 +595,9 @@ def run_multinomial_epoch(
                             wscale,
                             l1_total,
                             l1_applied[c],
+                            # The multinomial average is updated densely: no sum to mirror.
+                            l1_applied[c],
+                            0.0,
                         )
             if wscale < 1e-9:
                 coef *= wscale
