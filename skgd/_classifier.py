@@ -94,7 +94,7 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         The objective per epoch or iteration, averaged over the binary
         problems; a problem that stopped early carries its last value.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     See Also
     --------

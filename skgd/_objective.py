@@ -119,6 +119,12 @@ class LinearObjective(Objective):
         """``J(coef, intercept)``; ``raw`` as in :meth:`value_gradient`."""
         return self.data_loss(coef, intercept, raw) + self.penalty.value(coef)
 
+    def baseline_value(self):
+        """``J`` of the all-zero model, from the targets alone."""
+        xp = self.xp
+        raw = xp.zeros_like(self.sample_weight)
+        return float(xp.mean(self.sample_weight * self.loss.loss(self.y, raw)))
+
     def loss_gradient(self, coef, intercept, rows=None, raw=None):
         """Data term and its gradient, over all rows or over ``rows``.
 

@@ -49,7 +49,7 @@ class PerceptronGD(GDClassifier):
     t_ : float
     loss_curve_ : list of float
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     See Also
     --------

@@ -128,7 +128,7 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         batch and newton, the running mean of the losses met during the epoch
         plus the penalty for sgd, minibatch and momentum.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined only when X has string feature names.
 
     See Also

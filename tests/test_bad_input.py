@@ -6,12 +6,14 @@ that fails leaves a previously fitted estimator exactly as it was.
 """
 
 import copy
+import re
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import make_classification, make_regression
+from sklearn.datasets import load_diabetes, make_classification, make_regression
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skgd import GDClassifier, GDRegressor, PerceptronGD
@@ -225,6 +227,44 @@ def test_divergence_never_returns_nan(solver, eta0, learning_rate):
         assert np.all(np.isfinite(est.intercept_))
         assert np.all(np.isfinite(est.loss_curve_))
         assert np.all(np.isfinite(est.predict(X_UNSCALED)))
+
+
+def _standardized_diabetes():
+    X, y = load_diabetes(return_X_y=True)
+    return StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
+
+
+def test_a_finite_blow_up_is_divergence_too():
+    # 'optimal' with squared error overshoots here (scikit-learn's
+    # SGDRegressor ends with R² near -1e21) without reaching inf or NaN: the
+    # objective ends 1e22 above the zero model's, which is divergence.
+    X, y = _standardized_diabetes()
+    est = GDRegressor(learning_rate="optimal", random_state=0)
+    with pytest.raises(ValueError, match="learning_rate='optimal'"):
+        est.fit(X, y)
+    assert not hasattr(est, "coef_")
+
+
+def test_a_constant_step_above_two_over_l_raises_when_it_blows_up():
+    # eta0 = 1.25 is 2.5/L for these data: batch gradient descent grows
+    # geometrically and cannot recover, so the fit stops early with the
+    # epoch where the objective passed 1e4 times its start.
+    X, y = _standardized_diabetes()
+    est = GDRegressor(solver="batch", learning_rate="constant", eta0=1.25, max_iter=300)
+    with pytest.raises(ValueError, match=r"diverged \(epoch (\d+)\)") as info:
+        est.fit(X, y)
+    epoch = int(re.search(r"epoch (\d+)", str(info.value)).group(1))
+    assert epoch < 100
+
+
+def test_a_warm_start_far_from_the_optimum_is_not_divergence():
+    # The threshold counts from the starting point: a fit that starts at a
+    # huge objective and improves is no divergence.
+    X, y = _standardized_diabetes()
+    start = np.full(X.shape[1], 1e4)
+    est = GDRegressor(solver="batch", learning_rate="line_search", max_iter=5, tol=None)
+    est.fit(X, y, coef_init=start)
+    assert est.loss_curve_[-1] < est.loss_curve_[0]
 
 
 # --------------------------------------------------------------------------

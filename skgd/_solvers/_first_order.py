@@ -116,6 +116,7 @@ def first_order_solve(
     # brings new data.
     state.full_gradient = None
     loss_curve = []
+    diverged_above = _divergence_threshold(objective, state)
     best = np.inf
     no_improvement = 0
     converged = False
@@ -132,6 +133,9 @@ def first_order_solve(
         with np.errstate(over="ignore", invalid="ignore"):
             value = run_epoch(objective, state, order, batch_size, step_rule, schedule, average)
         if not _is_finite(state, value):
+            _raise_diverged(epoch, schedule)
+        if schedule.kind == "constant" and value > diverged_above:
+            # A constant step that blew the objective up cannot recover.
             _raise_diverged(epoch, schedule)
         loss_curve.append(value)
         if verbose:
@@ -169,10 +173,11 @@ def first_order_solve(
                 f"consecutive epochs, after {epoch} epochs."
             )
             break
-    if objective.n_clipped:
-        # Loss derivatives beyond 1e12 in the last epoch: the iterates are in
-        # the blown-up regime that a large early step can pass through (and
-        # recover from as the schedule decays), but that no fit may end in.
+    if objective.n_clipped or loss_curve[-1] > diverged_above:
+        # Loss derivatives beyond 1e12 in the last epoch, or an objective far
+        # above where the fit started: the blown-up regime that a large early
+        # step can pass through (and recover from as the schedule decays),
+        # but that no fit may end in.
         _raise_diverged(epoch, schedule)
     coef, intercept = _final_coef(state, average)
     return SolverResult(coef, intercept, epoch, state.t, converged, loss_curve, message)
@@ -227,6 +232,31 @@ def _is_finite(state, value):
     )
 
 
+# A fit whose objective ends this many times above both the all-zero
+# model's and its starting point's has diverged: no step that converges
+# leaves the objective there.
+DIVERGENCE_GROWTH = 1e4
+
+
+def _divergence_threshold(objective, state):
+    """The objective value beyond which a fit counts as diverged."""
+    if objective.loss.is_classification:
+        # A classifier's decisions do not depend on the weights' scale, and a
+        # large step on unscaled data can leave a useful model with a large
+        # objective (scikit-learn's hinge fits end there too): only
+        # non-finite values and clipped derivatives count there.
+        return np.inf
+    reference = objective.baseline_value()
+    xp, _ = get_namespace(state.coef)
+    if float(xp_max_abs(state.coef)) > 0 or np.any(np.asarray(state.intercept) != 0):
+        # A warm start: J at the start costs a pass over X.
+        with np.errstate(over="ignore", invalid="ignore"):
+            reference = max(reference, objective.value(state.coef, state.intercept))
+    # From a start at J = 0 (the perceptron loss, or targets inside the
+    # epsilon tube) growth has no scale: only non-finite values count there.
+    return DIVERGENCE_GROWTH * reference if reference > 0 else np.inf
+
+
 def _raise_diverged(epoch, schedule):
     if schedule.kind == "optimal":
         advice = (
@@ -238,7 +268,9 @@ def _raise_diverged(epoch, schedule):
         advice = f"lower eta0 (now {schedule.eta0:g})"
     raise ValueError(
         f"The fit diverged (epoch {epoch}): the coefficients or the objective became "
-        "infinite or NaN, or loss derivatives were still beyond 1e12 at the end. "
+        f"infinite or NaN, or the objective grew over {DIVERGENCE_GROWTH:g} times "
+        "above its starting value, or loss derivatives were still beyond 1e12 at "
+        "the end. "
         f"The step size is too large for this data: {advice}, or scale the "
         "features first (for example with StandardScaler in a Pipeline)."
     )
