@@ -87,7 +87,8 @@ def megabytes(value: float) -> str:
 
 def markdown_table(rows) -> str:
     """The rows as a markdown table, columns padded so it also reads as plain text."""
-    lines = [HEADERS, *(row.cells() for row in rows)]
+    # A "|" inside a cell (max|∇J|) would split it: markdown escapes it.
+    lines = [HEADERS, *(tuple(c.replace("|", "\\|") for c in row.cells()) for row in rows)]
     widths = [max(len(line[i]) for line in lines) for i in range(len(HEADERS))]
 
     def render(cells):
