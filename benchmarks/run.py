@@ -1,6 +1,6 @@
 """Benchmark skgd against scikit-learn and print the results table.
 
-    python benchmarks/run.py                 # full size, up to ~15 minutes
+    python benchmarks/run.py                 # full size, up to ~15 minutes (with 'large')
     python benchmarks/run.py --quick         # small data, for CI
     python benchmarks/run.py --output results.md
 
@@ -16,8 +16,11 @@ import time
 import traceback
 import warnings
 
+from _cases_array_api import array_api_cases
+from _cases_dask import dask_cases
 from _cases_first_order import batch_gradient_cases, minibatch_cases, sgd_cases, stream_cases
 from _cases_jit import jit_cases
+from _cases_large import large_cases
 from _cases_memory import memory_cases
 from _cases_newton import logistic_cases, ridge_cases
 from _config import make_config
@@ -34,6 +37,12 @@ CASE_GROUPS = {
     "newton": lambda config: logistic_cases(config) + ridge_cases(config),
     "memory": memory_cases,
     "jit": jit_cases,
+    # The slow test's 2,000,000-row fits; full mode only (empty with --quick).
+    "large": large_cases,
+    # skgd on a LocalCluster against dask-glm (needs the dask and benchmark extras).
+    "dask": dask_cases,
+    # minibatch and newton on PyTorch CPU tensors against NumPy (needs torch).
+    "array_api": array_api_cases,
 }
 MIN_REPEATS = 3
 

@@ -12,12 +12,20 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
+from sklearn.callback import CallbackSupportMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._array_api import get_namespace, move_to
 from sklearn.utils._param_validation import Interval, StrOptions
+
+# scikit-learn's Parallel carries the configuration (array_api_dispatch) into
+# the worker threads.
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_sample_weight, check_random_state
 
+from skgd._array_api import follow, host_view, in_host_memory, is_numpy
+from skgd._callbacks import FitTasks
+from skgd._dask import is_dask_array
 from skgd._loss import LOSSES, make_loss
 from skgd._multinomial import MultinomialObjective
 from skgd._objective import LinearObjective
@@ -49,17 +57,23 @@ def atomic_fit(fit_method):
         try:
             return fit_method(self, *args, **kwargs)
         except BaseException:
+            # The callbacks' bookkeeping of this call stays: scikit-learn's
+            # fit context tears the callbacks down after it.
+            bookkeeping = {k: v for k, v in self.__dict__.items() if k in _CALLBACK_STATE}
             self.__dict__.clear()
             self.__dict__.update(saved)
+            self.__dict__.update(bookkeeping)
             raise
 
     return wrapper
 
 
+_CALLBACK_STATE = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
+
 MAX_INT = np.iinfo(np.int32).max
 
 
-class BaseGD(BaseEstimator):
+class BaseGD(CallbackSupportMixin, BaseEstimator):
     """Shared machinery of GDRegressor, GDClassifier and PerceptronGD."""
 
     _parameter_constraints: dict = {
@@ -142,9 +156,10 @@ class BaseGD(BaseEstimator):
 
     def _check_sample_weight(self, sample_weight, X):
         sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            follow(sample_weight, X), X, dtype=X.dtype, ensure_non_negative=True
         )
-        if not np.any(sample_weight > 0):
+        xp, _ = get_namespace(sample_weight)
+        if not xp.any(sample_weight > 0):
             raise ValueError(
                 "The sample weights are all zero: at least one sample needs a "
                 "positive weight to fit a model."
@@ -170,6 +185,7 @@ class BaseGD(BaseEstimator):
         tol,
         validation_score=None,
         partial=False,
+        monitor=None,
     ):
         """Run the configured solver on one problem from ``state``; return a SolverResult.
 
@@ -184,6 +200,7 @@ class BaseGD(BaseEstimator):
                 max_iter=max_iter,
                 tol=tol,
                 verbose=self.verbose,
+                monitor=monitor,
                 # partial_fit: the k-th step on a chunk moves 1/k of the way, so
                 # the iterate averages the chunks' Newton targets instead of
                 # jumping to the last chunk's optimum.
@@ -215,17 +232,30 @@ class BaseGD(BaseEstimator):
             average=1 if average is True else int(average),
             validation_score=validation_score,
             verbose=self.verbose,
+            monitor=monitor,
         )
 
     def _solve_problems(
-        self, X, targets, sample_weight, states, seeds, *, partial, held_out, n_classes=None
+        self,
+        X,
+        targets,
+        sample_weight,
+        states,
+        seeds,
+        *,
+        partial,
+        held_out,
+        n_classes=None,
+        tasks=None,
     ):
         """Solve one problem per target (in threads); return their SolverResults.
 
         ``partial`` makes one pass (one step for batch and newton) with no
         stopping rule, as ``partial_fit`` does. ``held_out`` masks the rows
         kept for early stopping. ``n_classes`` makes each problem a
-        multinomial one whose targets are class indices.
+        multinomial one whose targets are class indices. ``tasks`` (a
+        :class:`~skgd._callbacks.FitTasks`) reports each iteration to the
+        estimator's callbacks.
         """
         loss = self._make_loss()
         self._check_combination(loss)
@@ -240,7 +270,8 @@ class BaseGD(BaseEstimator):
                 )
                 X_k, y_k, weight_k = X[~held_out], y_k[~held_out], weight_k[~held_out]
             objective = self._objective(loss, X_k, y_k, weight_k, n_classes)
-            return self._solve(
+            monitor = None if tasks is None else tasks.monitor(k)
+            result = self._solve(
                 objective,
                 states[k],
                 np.random.RandomState(seeds[k]),
@@ -248,7 +279,11 @@ class BaseGD(BaseEstimator):
                 tol=tol,
                 validation_score=validation_score,
                 partial=partial,
+                monitor=monitor,
             )
+            if monitor is not None:
+                monitor.close()
+            return result
 
         n_jobs = getattr(self, "n_jobs", None) if len(targets) > 1 else None
         results = Parallel(n_jobs=n_jobs, prefer="threads")(
@@ -262,10 +297,16 @@ class BaseGD(BaseEstimator):
         """The early-stopping mask, or None; refuses a validation set of zero weight."""
         if not self.early_stopping:
             return None
+        if stratify is not None and not is_numpy(stratify):
+            # The split is drawn on the host, as the shuffles are: the labels
+            # (never X) come to NumPy for it, and the mask goes to X's device.
+            stratify = move_to(stratify, xp=np, device="cpu")
         held_out = validation_split(
             X.shape[0], self.validation_fraction, self._param("random_state"), stratify
         )
-        if not np.any(sample_weight[held_out] > 0):
+        held_out = follow(held_out, sample_weight)
+        xp, _ = get_namespace(sample_weight)
+        if not xp.any(sample_weight[held_out] > 0):
             raise ValueError(
                 "The sample weights of the validation set are all zero; "
                 "early_stopping=True cannot score on it. Change random_state "
@@ -278,7 +319,18 @@ class BaseGD(BaseEstimator):
             raise ValueError("early_stopping should be False with partial_fit")
 
     def _fit_problems(
-        self, X, targets, sample_weight, initial, *, partial, stratify=None, n_classes=None
+        self,
+        X,
+        targets,
+        sample_weight,
+        initial,
+        *,
+        partial,
+        stratify=None,
+        n_classes=None,
+        y=None,
+        sample_weight_given=None,
+        fitted_extras=None,
     ):
         """Fit (or, with ``partial``, continue) one problem per target, atomically.
 
@@ -287,7 +339,25 @@ class BaseGD(BaseEstimator):
         states. The fitted attributes change only once every problem has been
         solved, so a failure (an exception, divergence, an interrupt) leaves a
         fitted estimator as it was.
+
+        For the callbacks: ``y`` and ``sample_weight_given`` are the targets
+        and weights as the user gave them (default: the first problem's
+        targets), ``fitted_extras`` the fitted attributes set before the
+        solve (``classes_``), so that a callback can score the model at any
+        iteration.
         """
+        X_given = X
+        if self.solver == "sgd" and not is_numpy(X) and in_host_memory(X):
+            # sgd's per-sample loop is compiled for NumPy: it reads the arrays
+            # in place in host memory, and the fitted arrays go back to X's
+            # namespace below. On other devices (a GPU) it steps there, in
+            # X's library, sample by sample: slow, but X never moves.
+            X, sample_weight = host_view(X), host_view(sample_weight)
+            targets = [host_view(target) for target in targets]
+            initial = [
+                (host_view(coef), intercept if np.ndim(intercept) == 0 else host_view(intercept))
+                for coef, intercept in initial
+            ]
         continuing = partial and hasattr(self, "_solver_states")
         if continuing:
             states = copy.deepcopy(self._solver_states)
@@ -297,6 +367,20 @@ class BaseGD(BaseEstimator):
             random_state = check_random_state(self._param("random_state"))
         held_out = None if partial else self._held_out_rows(X, sample_weight, stratify)
         seeds = random_state.randint(MAX_INT, size=len(targets))
+        tasks = None
+        if hasattr(self, "_skl_callbacks"):
+            fitted_extras = fitted_extras or {}
+            labels = list(fitted_extras.get("classes_", range(len(targets))))
+            tasks = FitTasks(
+                self,
+                X,
+                targets[0] if y is None else y,
+                None if sample_weight_given is None else {"sample_weight": sample_weight_given},
+                states,
+                1 if partial else self.max_iter,
+                labels,
+                fitted_extras,
+            )
         results = self._solve_problems(
             X,
             targets,
@@ -306,19 +390,32 @@ class BaseGD(BaseEstimator):
             partial=partial,
             held_out=held_out,
             n_classes=n_classes,
+            tasks=tasks,
         )
 
         append = continuing or (self.warm_start and hasattr(self, "loss_curve_"))
         previous_curve = list(self.loss_curve_) if append else []
         self._set_coef(results, X.dtype)
+        if X is not X_given:
+            self.coef_ = follow(self.coef_, X_given)
+            self.intercept_ = follow(self.intercept_, X_given)
         self.n_iter_ = max(result.n_iter for result in results)
         self.t_ = max(result.t for result in results)
+        self.converged_ = all(result.converged for result in results)
         self.loss_curve_ = previous_curve + mean_loss_curve(results)
         self._solver_states = states
         self._partial_fit_random_state = random_state
+        if tasks is not None:
+            tasks.end()
 
     def _objective(self, loss, X, y, sample_weight, n_classes=None):
         penalty = make_penalty(self.penalty, self.alpha, self.l1_ratio)
+        if is_dask_array(X):
+            from skgd._dask._estimators import make_objective
+
+            return make_objective(
+                loss, penalty, X, y, sample_weight, self.fit_intercept, n_classes
+            )
         if n_classes is not None:
             return MultinomialObjective(
                 penalty, X, y, sample_weight, self.fit_intercept, n_classes
@@ -326,7 +423,8 @@ class BaseGD(BaseEstimator):
         return LinearObjective(loss, penalty, X, y, sample_weight, self.fit_intercept)
 
     def _warn_if_not_converged(self, results):
-        unconverged = [result for result in results if not result.converged]
+        # A fit a callback stopped is no failure to converge.
+        unconverged = [r for r in results if not r.converged and not r.stopped]
         if self.tol is None or not unconverged:
             return
         if self.solver == "newton":
@@ -345,6 +443,7 @@ class BaseGD(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         return tags
 
 

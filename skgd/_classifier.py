@@ -1,18 +1,31 @@
 """GDClassifier: a linear classifier whose optimization method is a parameter."""
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit, softmax
 from sklearn.base import _fit_context
 from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.utils import compute_class_weight
+from sklearn.utils._array_api import (
+    _is_numpy_namespace,
+    _isin,
+    _max_precision_float_dtype,
+    check_same_namespace,
+    get_namespace,
+    get_namespace_and_device,
+    size,
+)
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skgd._array_api import as_array, follow, to_host_list
 from skgd._base import BaseGD, atomic_fit
+from skgd._dask import is_dask_array
 from skgd._loss import LOSSES
+from skgd._loss import _expit as stable_expit
 from skgd._multinomial import center
 
 
@@ -88,6 +101,10 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
     intercept_ : ndarray of shape (1,) or (n_classes,)
     n_iter_ : int
         The most epochs or iterations any binary problem ran.
+    converged_ : bool
+        Whether every problem met the stopping rule (``tol``); False when a
+        fit ran out of ``max_iter``, ran with ``tol=None``, or a callback
+        stopped it.
     t_ : float
         Updates made plus one (the most of any binary problem).
     loss_curve_ : list of float
@@ -200,27 +217,48 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
             estimator keeps its attributes unchanged.
         """
         warm = self.warm_start and hasattr(self, "coef_")
+        if is_dask_array(X):
+            from skgd._dask._estimators import fit_classifier
+
+            return fit_classifier(
+                self,
+                X,
+                y,
+                partial=False,
+                coef_init=coef_init,
+                intercept_init=intercept_init,
+                sample_weight=sample_weight,
+            )
         X, y = self._validate_X_y(X, y, reset=not warm)
-        classes = np.unique(y)
+        classes = _unique_labels(y)
         if classes.shape[0] < 2:
             raise ValueError(
                 f"The number of classes has to be greater than one; got "
                 f"{classes.shape[0]} class. A classifier needs samples of at least "
                 "two classes."
             )
-        if warm and not np.array_equal(classes, self.classes_):
+        if warm and to_host_list(classes) != to_host_list(self.classes_):
             raise ValueError(
                 f"warm_start=True needs the classes of the previous fit "
-                f"{self.classes_.tolist()}, got {classes.tolist()}. Set "
+                f"{to_host_list(self.classes_)}, got {to_host_list(classes)}. Set "
                 "warm_start=False to fit new classes."
             )
-        sample_weight = self._weights(X, y, classes, sample_weight)
+        given_weight, sample_weight = sample_weight, self._weights(X, y, classes, sample_weight)
         self._check_multi_class()
         if coef_init is None and warm:
             coef_init, intercept_init = self.coef_, self.intercept_
         targets, starts, n_classes = self._problems(X, y, classes, coef_init, intercept_init)
         self._fit_problems(
-            X, targets, sample_weight, starts, partial=False, stratify=y, n_classes=n_classes
+            X,
+            targets,
+            sample_weight,
+            starts,
+            partial=False,
+            stratify=y,
+            n_classes=n_classes,
+            y=y,
+            sample_weight_given=given_weight,
+            fitted_extras={"classes_": classes},
         )
         self.classes_ = classes
         return self
@@ -260,33 +298,54 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         first_call = not hasattr(self, "classes_")
         if first_call and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
-        X, y = self._validate_X_y(X, y, reset=first_call)
-        known = np.unique(classes) if first_call else self.classes_
-        if known.shape[0] < 2:
-            raise ValueError(f"classes must hold at least two classes; got {known.tolist()}.")
-        unseen = np.setdiff1d(np.unique(y), known)
-        if unseen.size:
-            raise ValueError(
-                f"y holds labels {unseen.tolist()} that are not in classes "
-                f"{known.tolist()}. Pass every class on the first call to partial_fit."
+        if is_dask_array(X):
+            from skgd._dask._estimators import fit_classifier
+
+            return fit_classifier(
+                self, X, y, partial=True, classes=classes, sample_weight=sample_weight
             )
-        sample_weight = self._weights(X, y, known, sample_weight)
+        X, y = self._validate_X_y(X, y, reset=first_call)
+        known = _unique_labels(_labels_like(classes, y)) if first_call else self.classes_
+        if known.shape[0] < 2:
+            raise ValueError(f"classes must hold at least two classes; got {to_host_list(known)}.")
+        unseen = _unseen_labels(y, known)
+        if size(unseen):
+            raise ValueError(
+                f"y holds labels {to_host_list(unseen)} that are not in classes "
+                f"{to_host_list(known)}. Pass every class on the first call to partial_fit."
+            )
+        given_weight, sample_weight = sample_weight, self._weights(X, y, known, sample_weight)
         self._check_multi_class()
         targets, starts, n_classes = self._problems(X, y, known, None, None)
-        self._fit_problems(X, targets, sample_weight, starts, partial=True, n_classes=n_classes)
+        self._fit_problems(
+            X,
+            targets,
+            sample_weight,
+            starts,
+            partial=True,
+            n_classes=n_classes,
+            y=y,
+            sample_weight_given=given_weight,
+            fitted_extras={"classes_": known},
+        )
         self.classes_ = known
         return self
 
     def _validate_X_y(self, X, y, reset):
+        xp, _ = get_namespace(X)
         X, y = validate_data(
             self,
             X,
             y,
             accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
+            dtype=[xp.float64, xp.float32],
             reset=reset,
         )
         check_classification_targets(y)
+        if not (isinstance(y, np.ndarray) and y.dtype.kind in "OUSV"):
+            # Numeric labels follow X to its namespace and device; string
+            # labels can only be NumPy, and only their encodings move.
+            y = follow(y, X)
         return X, y
 
     def _weights(self, X, y, classes, sample_weight):
@@ -294,8 +353,11 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         sample_weight = self._check_sample_weight(sample_weight, X)
         if self.class_weight is None:
             return sample_weight
-        per_class = compute_class_weight(self.class_weight, classes=classes, y=y)
-        weighted = sample_weight * per_class[np.searchsorted(classes, y)].astype(X.dtype)
+        per_class = follow(compute_class_weight(self.class_weight, classes=classes, y=y), classes)
+        xp, _ = get_namespace(classes)
+        per_sample = follow(xp.take(per_class, xp.searchsorted(classes, y)), sample_weight)
+        xp, _ = get_namespace(sample_weight)
+        weighted = sample_weight * xp.astype(per_sample, X.dtype)
         return self._check_sample_weight(weighted, X)
 
     def _is_multinomial(self, classes):
@@ -316,61 +378,120 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         One-vs-rest: one problem with ±1 targets for two classes, one per class
         beyond. Multinomial: one problem whose targets are class indices.
         """
-        starts = self._initial_coef(classes, X.shape[1], X.dtype, coef_init, intercept_init)
+        # Sparse X: get_namespace_and_device gives NumPy, as it should.
+        xp, _, device_ = get_namespace_and_device(X)
+        starts = self._initial_coef(
+            classes, X.shape[1], X.dtype, coef_init, intercept_init, like=X
+        )
+        xp_labels, _ = get_namespace(classes)
         if self._is_multinomial(classes):
-            coef = np.stack([start[0] for start in starts])
-            intercept = np.asarray([start[1] for start in starts], dtype=X.dtype)
-            targets = [np.searchsorted(classes, y)]
+            coef = xp.stack([start[0] for start in starts])
+            intercept = xp.asarray([start[1] for start in starts], dtype=X.dtype, device=device_)
+            targets = [follow(xp_labels.searchsorted(classes, y), X)]
             return targets, [(coef, intercept)], classes.shape[0]
-        positives = [classes[1]] if classes.shape[0] == 2 else list(classes)
-        targets = [np.where(y == label, 1.0, -1.0).astype(X.dtype) for label in positives]
+        n_classes = classes.shape[0]
+        positives = [classes[1]] if n_classes == 2 else [classes[k] for k in range(n_classes)]
+        # ±1 targets: 2·[y = label] − 1, computed where the labels are, used where X is.
+        targets = [2.0 * xp.astype(follow(y == label, X), X.dtype) - 1.0 for label in positives]
         return targets, starts, None
 
-    def _initial_coef(self, classes, n_features, dtype, coef_init, intercept_init):
-        """One ``(coef, intercept)`` per row of ``coef_``."""
+    def _initial_coef(self, classes, n_features, dtype, coef_init, intercept_init, like=None):
+        """One ``(coef, intercept)`` per row of ``coef_``, in the namespace of ``like``."""
+        xp, _, device_ = get_namespace_and_device(like)
         n_problems = 1 if classes.shape[0] == 2 else classes.shape[0]
-        coef = np.zeros((n_problems, n_features), dtype=dtype)
+        coef = xp.zeros((n_problems, n_features), dtype=dtype, device=device_)
         if coef_init is not None:
-            coef_init = np.asarray(coef_init, dtype=dtype)
-            if coef_init.size == coef.size:
-                coef_init = coef_init.reshape(coef.shape)
-            if coef_init.shape != coef.shape:
+            coef_init = as_array(coef_init, like, dtype)
+            if size(coef_init) == size(coef):
+                coef_init = xp.reshape(coef_init, coef.shape)
+            if tuple(coef_init.shape) != tuple(coef.shape):
                 raise ValueError(
-                    f"coef_init has shape {coef_init.shape}; it must have shape "
-                    f"{coef.shape}, one row per class (one row for two classes)."
+                    f"coef_init has shape {tuple(coef_init.shape)}; it must have shape "
+                    f"{tuple(coef.shape)}, one row per class (one row for two classes)."
                 )
-            coef = coef_init.copy()
-        intercept = np.zeros(n_problems)
+            coef = xp.asarray(coef_init, copy=True)
+        intercept = [0.0] * n_problems
         if intercept_init is not None:
-            intercept_init = np.asarray(intercept_init, dtype=float).ravel()
-            if intercept_init.shape != intercept.shape:
+            float_dtype = _max_precision_float_dtype(xp, device_)
+            intercept_init = xp.reshape(as_array(intercept_init, like, float_dtype), (-1,))
+            if tuple(intercept_init.shape) != (n_problems,):
                 raise ValueError(
-                    f"intercept_init has shape {intercept_init.shape}; it must have "
-                    f"shape {intercept.shape}."
+                    f"intercept_init has shape {tuple(intercept_init.shape)}; it must have "
+                    f"shape {(n_problems,)}."
                 )
-            intercept = intercept_init.copy()
-        return [(coef[k].copy(), float(intercept[k])) for k in range(n_problems)]
+            intercept = [float(intercept_init[k]) for k in range(n_problems)]
+        return [(xp.asarray(coef[k, :], copy=True), intercept[k]) for k in range(n_problems)]
 
     def _set_coef(self, results, dtype):
         self._softmax = np.ndim(results[0].coef) == 2
+        xp, _, device_ = get_namespace_and_device(results[0].coef)
         if self._softmax:
-            coef, intercept = center(np.asarray(results[0].coef), np.asarray(results[0].intercept))
-            self.coef_ = coef.astype(dtype, copy=False)
-            self.intercept_ = intercept.astype(dtype, copy=False)
+            coef, intercept = center(results[0].coef, results[0].intercept)
+            self.coef_ = xp.astype(coef, dtype, copy=False)
+            self.intercept_ = xp.astype(intercept, dtype, copy=False)
             return
-        self.coef_ = np.stack([np.asarray(result.coef, dtype=dtype) for result in results])
-        self.intercept_ = np.asarray([result.intercept for result in results], dtype=dtype)
+        self.coef_ = xp.stack(
+            [xp.asarray(result.coef, dtype=dtype, device=device_) for result in results]
+        )
+        self.intercept_ = xp.asarray(
+            [float(result.intercept) for result in results], dtype=dtype, device=device_
+        )
 
     def _validation_scorer(self, X_val, y_val, sample_weight_val):
+        xp, _, device_ = get_namespace_and_device(y_val)
+        weights = xp.astype(sample_weight_val, _max_precision_float_dtype(xp, device_))
+
         def accuracy(coef, intercept):
-            scores = safe_sparse_dot(X_val, coef.T, dense_output=True) + intercept
-            if np.ndim(coef) == 2:  # multinomial: y_val holds class indices
-                prediction = np.argmax(scores, axis=1)
+            if sp.issparse(X_val):
+                scores = safe_sparse_dot(X_val, coef.T, dense_output=True)
             else:
-                prediction = np.where(scores > 0, 1.0, -1.0)
-            return float(np.average(prediction == y_val, weights=sample_weight_val))
+                scores = X_val @ (coef.T if coef.ndim == 2 else coef)
+            scores = scores + intercept
+            if coef.ndim == 2:  # multinomial: y_val holds class indices
+                correct = xp.argmax(scores, axis=1) == y_val
+            else:  # y_val holds ±1
+                correct = (scores > 0) == (y_val > 0)
+            hits = xp.sum(xp.astype(correct, weights.dtype) * weights)
+            return float(hits / xp.sum(weights))
 
         return accuracy
+
+    def decision_function(self, X):
+        """Confidence scores: the signed distance of each sample to each hyperplane.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : array of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, positive scores mean ``classes_[1]``. A lazy
+            dask array when ``X`` is one.
+        """
+        if is_dask_array(X):
+            from skgd._dask._estimators import predict
+
+            return predict(self, "decision_function", X)
+        return super().decision_function(X)
+
+    def predict(self, X):
+        """Predict class labels for the samples in ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : array of shape (n_samples,)
+            A lazy dask array when ``X`` is one.
+        """
+        if is_dask_array(X):
+            from skgd._dask._estimators import predict
+
+            return predict(self, "predict", X)
+        return super().predict(X)
 
     def _has_proba(self):
         return self._param("loss") in ("log_loss", "modified_huber")
@@ -390,23 +511,35 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
+        proba : array of shape (n_samples, n_classes)
+            In the namespace and on the device of ``X``; a lazy dask array
+            when ``X`` is one.
         """
+        if is_dask_array(X):
+            from skgd._dask._estimators import predict
+
+            return predict(self, "predict_proba", X)
         check_is_fitted(self)
+        check_same_namespace(X, self, attribute="coef_", method="predict_proba")
         scores = self.decision_function(X)
+        xp, _ = get_namespace(scores)
         if self._softmax:
-            return softmax(scores, axis=1)
+            if _is_numpy_namespace(xp):
+                return softmax(scores, axis=1)
+            exp = xp.exp(scores - xp.max(scores, axis=1, keepdims=True))
+            return exp / xp.sum(exp, axis=1, keepdims=True)
         if self._param("loss") == "log_loss":
-            prob = expit(scores)
+            # scipy's expit on NumPy; elsewhere one that never overflows.
+            prob = expit(scores) if _is_numpy_namespace(xp) else stable_expit(xp, scores)
         else:
-            prob = (np.clip(scores, -1.0, 1.0) + 1.0) / 2.0
+            prob = (xp.clip(scores, -1.0, 1.0) + 1.0) / 2.0
         if prob.ndim == 1:
-            return np.stack([1.0 - prob, prob], axis=1)
-        prob_sum = prob.sum(axis=1)
-        all_zero = prob_sum == 0
+            return xp.stack([1.0 - prob, prob], axis=1)
+        prob_sum = xp.sum(prob, axis=1)
         # Every class scored zero: fall back to uniform probabilities.
-        prob[all_zero, :] = 1.0
-        prob_sum[all_zero] = prob.shape[1]
+        all_zero = prob_sum == 0
+        prob = xp.where(all_zero[:, None], xp.ones_like(prob), prob)
+        prob_sum = xp.where(all_zero, xp.full_like(prob_sum, prob.shape[1]), prob_sum)
         return prob / prob_sum[:, None]
 
     @available_if(_has_proba)
@@ -419,6 +552,40 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes)
+        log_proba : array of shape (n_samples, n_classes)
+            In the namespace and on the device of ``X``; a lazy dask array
+            when ``X`` is one.
         """
-        return np.log(self.predict_proba(X))
+        if is_dask_array(X):
+            from skgd._dask._estimators import predict
+
+            return predict(self, "predict_log_proba", X)
+        check_same_namespace(X, self, attribute="coef_", method="predict_log_proba")
+        proba = self.predict_proba(X)
+        xp, _ = get_namespace(proba)
+        return xp.log(proba)
+
+
+def _unique_labels(y):
+    """The sorted distinct labels of ``y``, in ``y``'s namespace and on its device."""
+    xp, _ = get_namespace(y)
+    if _is_numpy_namespace(xp):
+        return np.unique(y)
+    return xp.sort(xp.unique_values(y))
+
+
+def _labels_like(labels, y):
+    """``partial_fit``'s ``classes`` where ``y``'s labels are, to compare with them."""
+    xp, _ = get_namespace(y)
+    if _is_numpy_namespace(xp):
+        return labels
+    return as_array(labels, y, y.dtype)
+
+
+def _unseen_labels(y, known):
+    """The labels of ``y`` that are not in ``known``."""
+    xp, _ = get_namespace(y)
+    if _is_numpy_namespace(xp):
+        return np.setdiff1d(np.unique(y), known)
+    labels = _unique_labels(y)
+    return labels[~_isin(labels, follow(known, y), xp=xp)]

@@ -14,10 +14,14 @@ solution is the centred one, as scikit-learn's LogisticRegression reports.
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils._array_api import get_namespace
+from sklearn.utils._array_api import (
+    _is_numpy_namespace,
+    get_namespace,
+    get_namespace_and_device,
+)
 
 from skgd._loss import LogLoss
-from skgd._objective import Objective, _weighted_gram
+from skgd._objective import Objective, _weighted_gram, take_rows
 
 
 class MultinomialObjective(Objective):
@@ -52,7 +56,7 @@ class MultinomialObjective(Objective):
         self.X = X
         self.X_T = X.T
         self.y = y
-        self.xp, _ = get_namespace(sample_weight)
+        self.xp, _, self.device = get_namespace_and_device(sample_weight)
         self.sample_weight = sample_weight / self.xp.mean(sample_weight)
         self.fit_intercept = fit_intercept
         self.n_classes = n_classes
@@ -74,7 +78,7 @@ class MultinomialObjective(Objective):
         size = self.n_classes * self.n_features
         coef = xp.reshape(params[:size], (self.n_classes, self.n_features))
         if not self.fit_intercept:
-            return coef, xp.zeros(self.n_classes, dtype=params.dtype)
+            return coef, xp.zeros(self.n_classes, dtype=params.dtype, device=self.device)
         return coef, params[size:]
 
     def _scores(self, X, coef, intercept):
@@ -98,7 +102,8 @@ class MultinomialObjective(Objective):
 
     def _one_hot(self, y):
         xp = self.xp
-        return xp.astype(xp.reshape(y, (-1, 1)) == xp.arange(self.n_classes)[None, :], self.dtype)
+        classes = xp.arange(self.n_classes, dtype=y.dtype, device=self.device)
+        return xp.astype(xp.reshape(y, (-1, 1)) == classes[None, :], self.dtype)
 
     def value(self, coef, intercept, raw=None):
         """``J(W, b)``; ``raw`` as in :meth:`value_gradient`."""
@@ -119,7 +124,7 @@ class MultinomialObjective(Objective):
         if rows is None:
             X, X_T, y, weight = self.X, self.X_T, self.y, self.sample_weight
         else:
-            X, y, weight = self.X[rows], self.y[rows], self.sample_weight[rows]
+            X, y, weight = (take_rows(a, rows) for a in (self.X, self.y, self.sample_weight))
             X_T = X.T
         n_rows = y.shape[0]
         if raw is None:
@@ -149,7 +154,7 @@ class MultinomialObjective(Objective):
         proba, _ = self._probabilities(raw)
         weight = self.sample_weight / self.n_samples
         n_params = K * d + (K if self.fit_intercept else 0)
-        hessian = np.zeros((n_params, n_params), dtype=self.dtype)
+        hessian = xp.zeros((n_params, n_params), dtype=self.dtype, device=self.device)
         for k in range(K):
             for m in range(k, K):
                 # d²J / dW_k dW_m = Σ sᵢ pᵢₖ (δₖₘ − pᵢₘ) xᵢ xᵢᵀ / n
@@ -163,17 +168,23 @@ class MultinomialObjective(Objective):
                     hessian[K * d + m, k * d : (k + 1) * d] = cross
                     hessian[K * d + k, m * d : (m + 1) * d] = cross
                     hessian[K * d + k, K * d + m] = hessian[K * d + m, K * d + k] = float(
-                        np.sum(w_km)
+                        xp.sum(w_km)
                     )
-        hessian[: K * d, : K * d] += self.penalty.l2 * np.eye(K * d)
+        # NumPy adds the float64 terms below into a float32 Hessian as it
+        # always did; other libraries need one dtype on both sides.
+        dtype = xp.float64 if _is_numpy_namespace(xp) else self.dtype
+        eye = xp.eye(K * d, dtype=dtype, device=self.device)
+        hessian[: K * d, : K * d] += self.penalty.l2 * eye
         # Fill the softmax's flat directions (see the module docstring).
-        scale = max(float(np.max(np.abs(np.diag(hessian)))), 1.0)
-        ones = np.ones((K, K)) / K
+        scale = max(float(xp.max(xp.abs(xp.linalg.diagonal(hessian)))), 1.0)
+        ones = xp.ones((K, K), dtype=dtype, device=self.device) / K
         if self.fit_intercept:
             hessian[K * d :, K * d :] += scale * ones
         if self.penalty.l2 == 0:
-            hessian[: K * d, : K * d] += scale * np.kron(ones, np.eye(d))
-        return xp.asarray(hessian)
+            # kron(ones, I_d) with ones = 1/K: the identity tiled K × K times.
+            tiled = xp.tile(xp.eye(d, dtype=dtype, device=self.device), (K, K)) / K
+            hessian[: K * d, : K * d] += scale * tiled
+        return hessian
 
 
 def _rmatmat(X_T, R):
@@ -184,4 +195,5 @@ def _rmatmat(X_T, R):
 
 def center(coef, intercept):
     """The symmetric parametrization: coefficients and intercepts sum to 0 over classes."""
-    return coef - coef.mean(axis=0), intercept - intercept.mean()
+    xp, _ = get_namespace(coef, intercept)
+    return coef - xp.mean(coef, axis=0), intercept - xp.mean(intercept)

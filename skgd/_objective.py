@@ -16,7 +16,7 @@ import copy
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg.blas import get_blas_funcs
-from sklearn.utils._array_api import get_namespace
+from sklearn.utils._array_api import get_namespace, get_namespace_and_device
 
 
 class Objective:
@@ -80,7 +80,7 @@ class LinearObjective(Objective):
         self.penalty = penalty
         self.X = X
         self.y = y
-        self.xp, _ = get_namespace(y)
+        self.xp, _, self.device = get_namespace_and_device(y)
         self.sample_weight = sample_weight / self.xp.mean(sample_weight)
         self.fit_intercept = fit_intercept
         self.n_samples, self.n_features = X.shape
@@ -96,7 +96,7 @@ class LinearObjective(Objective):
         if not self.fit_intercept:
             return coef
         xp = self.xp
-        return xp.concat([coef, xp.asarray([intercept], dtype=coef.dtype)])
+        return xp.concat([coef, xp.asarray([intercept], dtype=coef.dtype, device=self.device)])
 
     def unpack(self, params):
         """Inverse of :meth:`pack`."""
@@ -106,7 +106,7 @@ class LinearObjective(Objective):
 
     def raw_prediction(self, coef, intercept, rows=None):
         """``X[rows] @ coef + intercept``."""
-        X = self.X if rows is None else self.X[rows]
+        X = self.X if rows is None else take_rows(self.X, rows)
         return X @ coef + intercept
 
     def data_loss(self, coef, intercept, raw=None):
@@ -143,7 +143,7 @@ class LinearObjective(Objective):
         if rows is None:
             X, X_T, y, weight = self.X, self.X_T, self.y, self.sample_weight
         else:
-            X, y, weight = self.X[rows], self.y[rows], self.sample_weight[rows]
+            X, y, weight = (take_rows(a, rows) for a in (self.X, self.y, self.sample_weight))
             X_T = X.T
         if raw is None:
             raw = X @ coef + intercept
@@ -153,7 +153,7 @@ class LinearObjective(Objective):
         n_clipped = int(xp.sum(xp.astype(xp.abs(dloss) > MAX_DLOSS, xp.int64)))
         if n_clipped:
             self.n_clipped += n_clipped
-            dloss = xp.minimum(xp.maximum(dloss, -MAX_DLOSS), MAX_DLOSS)
+            dloss = xp.clip(dloss, -MAX_DLOSS, MAX_DLOSS)
         dloss = weight * dloss
         grad_coef = _rmatvec(X_T, dloss) / n_rows
         grad_intercept = float(xp.sum(dloss)) / n_rows if self.fit_intercept else 0.0
@@ -194,7 +194,9 @@ class LinearObjective(Objective):
             raw = self.raw_prediction(coef, intercept)
         hess_diag = self.sample_weight / self.n_samples * self.loss.hessian(self.y, raw)
         H_coef, cross = _weighted_gram(self.X, hess_diag, low_precision)
-        H_coef = H_coef + self.penalty.l2 * xp.eye(self.n_features, dtype=H_coef.dtype)
+        H_coef = H_coef + self.penalty.l2 * xp.eye(
+            self.n_features, dtype=H_coef.dtype, device=self.device
+        )
         if not self.fit_intercept:
             return H_coef
         corner = xp.reshape(xp.sum(hess_diag), (1, 1))
@@ -209,6 +211,14 @@ class LinearObjective(Objective):
 
 # As in the compiled kernels and in scikit-learn: derivatives are bounded here.
 MAX_DLOSS = 1e12
+
+
+def take_rows(a, rows):
+    """``a[rows]`` for NumPy arrays and sparse matrices, ``take`` for other libraries."""
+    if isinstance(a, np.ndarray) or sp.issparse(a):
+        return a[rows]
+    xp, _ = get_namespace(a)
+    return xp.take(a, rows, axis=0)
 
 
 def _rmatvec(X_T, r):
@@ -258,11 +268,13 @@ def _weighted_gram(X, d, low_precision=False):
             column += block.T @ root[start:stop].astype(dtype, copy=False)
         gram = gram.astype(X.dtype, copy=False)
         return np.triu(gram) + np.triu(gram, 1).T, column.astype(X.dtype, copy=False)
-    xp, _ = get_namespace(X)
-    gram = xp.zeros((n_features, n_features), dtype=X.dtype)
+    xp, _, device_ = get_namespace_and_device(X)
+    gram = xp.zeros((n_features, n_features), dtype=X.dtype, device=device_)
     for start in range(0, n_samples, _GRAM_BLOCK_ROWS):
-        block = X[start : start + _GRAM_BLOCK_ROWS, ...]
-        gram = gram + block.T @ (block * d[start : start + _GRAM_BLOCK_ROWS, None])
+        # The standard leaves slices past the end unspecified: stop at n_samples.
+        stop = min(start + _GRAM_BLOCK_ROWS, n_samples)
+        block = X[start:stop, ...]
+        gram = gram + block.T @ (block * d[start:stop, None])
     return gram, X.T @ d
 
 

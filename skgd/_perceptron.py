@@ -46,6 +46,8 @@ class PerceptronGD(GDClassifier):
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
     intercept_ : ndarray of shape (1,) or (n_classes,)
     n_iter_ : int
+    converged_ : bool
+        Whether every problem met the stopping rule (``tol``).
     t_ : float
     loss_curve_ : list of float
     n_features_in_ : int

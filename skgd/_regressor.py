@@ -1,14 +1,23 @@
 """GDRegressor: a linear regressor whose optimization method is a parameter."""
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.linear_model._base import SparseCoefMixin
 from sklearn.metrics import r2_score
+from sklearn.utils._array_api import (
+    check_same_namespace,
+    get_namespace,
+    get_namespace_and_device,
+    size,
+)
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skgd._array_api import as_array, follow
 from skgd._base import BaseGD, atomic_fit
+from skgd._dask import is_dask_array
 from skgd._loss import REGRESSION_LOSSES
 
 
@@ -107,6 +116,12 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
           ``b ← μ b + g``, ``w ← w − η b``;
         - ``"newton"``: solve ``∇²J e = −∇J`` by Cholesky, then ``w ← w + s e``
           with an Armijo line search.
+
+        With ``sklearn.set_config(array_api_dispatch=True)`` every solver
+        takes Array API arrays (PyTorch, CuPy, ...) and fits on their device;
+        ``sgd`` runs its compiled loop on a NumPy view of host-memory arrays
+        and its per-sample steps in the array library elsewhere. See the user
+        guide's page on Array API inputs.
     batch_size : int, default=32
         Rows per update for ``minibatch`` and ``momentum``.
     momentum : float, default=0.9
@@ -120,6 +135,9 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
     intercept_ : ndarray of shape (1,)
     n_iter_ : int
         Epochs or iterations run.
+    converged_ : bool
+        Whether the stopping rule (``tol``) was met; False when the fit ran
+        out of ``max_iter``, ran with ``tol=None``, or a callback stopped it.
     t_ : float
         Updates made plus one, as in scikit-learn: samples for sgd, batches
         for minibatch and momentum, iterations for batch and newton.
@@ -229,8 +247,10 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         X, y, sample_weight = self._validate_input(X, y, sample_weight, reset=not warm)
         if coef_init is None and warm:
             coef_init, intercept_init = self.coef_, self.intercept_
-        start = self._initial_coef(X.shape[1], X.dtype, coef_init, intercept_init)
-        self._fit_problems(X, [y], sample_weight, [start], partial=False)
+        start = self._initial_coef(X.shape[1], X.dtype, coef_init, intercept_init, like=y)
+        self._fit_problems(
+            X, [y], sample_weight, [start], partial=False, sample_weight_given=sample_weight
+        )
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -256,51 +276,68 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         self._check_partial_fit_params()
         first_call = not hasattr(self, "coef_")
         X, y, sample_weight = self._validate_input(X, y, sample_weight, reset=first_call)
-        start = self._initial_coef(X.shape[1], X.dtype, None, None)
-        self._fit_problems(X, [y], sample_weight, [start], partial=True)
+        start = self._initial_coef(X.shape[1], X.dtype, None, None, like=y)
+        self._fit_problems(
+            X, [y], sample_weight, [start], partial=True, sample_weight_given=sample_weight
+        )
         return self
 
     def _validate_input(self, X, y, sample_weight, reset):
+        if is_dask_array(X):
+            # Lazy: X stays on the cluster (see skgd._dask).
+            from skgd._dask._estimators import check_regression_input
+
+            return check_regression_input(self, X, y, sample_weight, reset)
+        xp, _ = get_namespace(X)
         X, y = validate_data(
             self,
             X,
             y,
             accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
+            dtype=[xp.float64, xp.float32],
             y_numeric=True,
             reset=reset,
         )
-        return X, y.astype(X.dtype, copy=False), self._check_sample_weight(sample_weight, X)
+        # Everything follows X: y and sample_weight move to its namespace and device.
+        y = follow(y, X)
+        xp, _ = get_namespace(y)
+        y = xp.astype(y, X.dtype, copy=False)
+        return X, y, self._check_sample_weight(sample_weight, X)
 
-    def _initial_coef(self, n_features, dtype, coef_init, intercept_init):
-        coef = np.zeros(n_features, dtype=dtype)
+    def _initial_coef(self, n_features, dtype, coef_init, intercept_init, like=None):
+        """The starting ``(coef, intercept)``, in the namespace and on the device of ``like``."""
+        xp, _, device_ = get_namespace_and_device(like)
+        coef = xp.zeros(n_features, dtype=dtype, device=device_)
         if coef_init is not None:
-            coef_init = np.asarray(coef_init, dtype=dtype).ravel()
-            if coef_init.shape != (n_features,):
+            coef_init = xp.reshape(as_array(coef_init, like, dtype), (-1,))
+            if tuple(coef_init.shape) != (n_features,):
                 raise ValueError(
-                    f"coef_init has shape {coef_init.shape}; it must have shape "
+                    f"coef_init has shape {tuple(coef_init.shape)}; it must have shape "
                     f"({n_features},), one value per feature."
                 )
-            coef = coef_init.copy()
+            coef = xp.asarray(coef_init, copy=True)
         intercept = 0.0
         if intercept_init is not None:
-            intercept_init = np.asarray(intercept_init, dtype=dtype)
-            if intercept_init.size != 1 or intercept_init.ndim > 1:
+            intercept_init = as_array(intercept_init, like, dtype)
+            if size(intercept_init) != 1 or intercept_init.ndim > 1:
                 raise ValueError(
-                    f"intercept_init has shape {intercept_init.shape}; it must be a "
+                    f"intercept_init has shape {tuple(intercept_init.shape)}; it must be a "
                     "scalar or have shape (1,)."
                 )
-            intercept = float(intercept_init.ravel()[0])
+            intercept = float(xp.reshape(intercept_init, (-1,))[0])
         return coef, intercept
 
     def _set_coef(self, results, dtype):
-        self.coef_ = np.asarray(results[0].coef, dtype=dtype)
-        self.intercept_ = np.asarray([results[0].intercept], dtype=dtype)
+        xp, _, device_ = get_namespace_and_device(results[0].coef)
+        self.coef_ = xp.asarray(results[0].coef, dtype=dtype, device=device_)
+        self.intercept_ = xp.asarray([results[0].intercept], dtype=dtype, device=device_)
 
     def _validation_scorer(self, X_val, y_val, sample_weight_val):
         def r2(coef, intercept):
-            prediction = np.asarray(X_val @ coef).ravel() + intercept
-            return r2_score(y_val, prediction, sample_weight=sample_weight_val)
+            prediction = X_val @ coef
+            if sp.issparse(X_val):
+                prediction = np.asarray(prediction).ravel()
+            return r2_score(y_val, prediction + intercept, sample_weight=sample_weight_val)
 
         return r2
 
@@ -314,7 +351,19 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            A lazy dask array, chunked like ``X``'s rows, when ``X`` is a
+            dask array. With ``array_api_dispatch=True``, an array in the
+            namespace and on the device of ``X``, which must be the fit's.
         """
+        if is_dask_array(X):
+            from skgd._dask._estimators import predict
+
+            return predict(self, "predict", X)
         check_is_fitted(self)
+        check_same_namespace(X, self, attribute="coef_", method="predict")
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
-        return safe_sparse_dot(X, self.coef_.T, dense_output=True).ravel() + self.intercept_[0]
+        if sp.issparse(X):
+            raw = safe_sparse_dot(X, self.coef_.T, dense_output=True).ravel()
+        else:
+            raw = X @ self.coef_
+        return raw + self.intercept_[0]

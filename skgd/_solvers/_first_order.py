@@ -12,10 +12,13 @@ An epoch runs in the compiled kernel when the data are NumPy arrays or CSR
 matrices and rows are sampled, and in Array API operations otherwise.
 """
 
+import time
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils._array_api import get_namespace
 
+from skgd._objective import take_rows
 from skgd._penalty import truncate_l1
 from skgd._solvers import _kernels
 from skgd._solvers._result import SolverResult
@@ -67,6 +70,7 @@ def first_order_solve(
     validation_score=None,
     compiled=True,
     verbose=0,
+    monitor=None,
 ):
     """Minimize ``objective`` by first-order steps, epoch by epoch.
 
@@ -101,6 +105,12 @@ def first_order_solve(
     compiled : bool
         Use the compiled kernels where they apply.
     verbose : int
+        Print scikit-learn's line per epoch (norm, non-zeros, bias, updates,
+        mean loss), with ``max|∇J|`` for the solvers other than per-sample
+        SGD, and the time so far.
+    monitor : IterationMonitor or None
+        ``begin()`` before each epoch, ``end(coef, intercept)`` after it; the
+        fit stops when ``end`` returns True (a callback asked for it).
 
     Returns
     -------
@@ -119,11 +129,18 @@ def first_order_solve(
     diverged_above = _divergence_threshold(objective, state)
     best = np.inf
     no_improvement = 0
-    converged = False
+    converged = stopped = False
     message = f"Reached max_iter={max_iter} epochs."
+    started = time.perf_counter()
     for epoch in range(1, max_iter + 1):
+        if monitor is not None:
+            monitor.begin()
         if batch_size is None:
             order = None
+        elif hasattr(objective, "epoch_plan"):
+            # Rows in blocks on a cluster (skgd._dask): the objective plans
+            # the walk over its blocks, with this random state.
+            order = objective.epoch_plan(rng, shuffle)
         elif shuffle:
             order = rng.permutation(objective.n_samples)
         else:
@@ -139,11 +156,10 @@ def first_order_solve(
             _raise_diverged(epoch, schedule)
         loss_curve.append(value)
         if verbose:
-            print(
-                f"-- Epoch {epoch}\nNorm: {_norm(state.coef):.2f}, "
-                f"Bias: {np.round(state.intercept, 6)}, T: {int(state.t - 1)}, "
-                f"Avg. loss: {value:.6f}"
-            )
+            _print_epoch(objective, state, epoch, value, batch_size, started)
+        if monitor is not None and monitor.end(*_final_coef(state, average)):
+            stopped, message = True, f"Stopped by a callback after {epoch} epochs."
+            break
         if tol is None:
             continue
         if validation_score is None:
@@ -180,7 +196,44 @@ def first_order_solve(
         # but that no fit may end in.
         _raise_diverged(epoch, schedule)
     coef, intercept = _final_coef(state, average)
-    return SolverResult(coef, intercept, epoch, state.t, converged, loss_curve, message)
+    if _predictions_overflow(objective, coef, intercept):
+        _raise_diverged(epoch, schedule)
+    return SolverResult(coef, intercept, epoch, state.t, converged, loss_curve, message, stopped)
+
+
+def _print_epoch(objective, state, epoch, value, batch_size, started):
+    """scikit-learn's per-epoch report, plus max|∇J| beyond per-sample SGD."""
+    xp, _ = get_namespace(state.coef)
+    nonzeros = int(xp.sum(xp.astype(state.coef != 0, xp.int64)))
+    line = (
+        f"Norm: {_norm(state.coef):.2f}, NNZs: {nonzeros}, "
+        f"Bias: {_rounded(state.intercept)}, T: {int(state.t - 1)}, "
+        f"Avg. loss: {value:.6f}"
+    )
+    if batch_size != 1:
+        if state.full_gradient is None:
+            # Sampled batches: one more pass over X, for the report only.
+            state.full_gradient = objective.loss_gradient(state.coef, state.intercept)
+        line += f", max|gradient|: {_max_abs_gradient(objective, state):.3g}"
+        if batch_size is not None:
+            state.full_gradient = None
+    print(f"-- Epoch {epoch}\n{line}")
+    print(f"Total training time: {time.perf_counter() - started:.2f} seconds.")
+
+
+def _predictions_overflow(objective, coef, intercept):
+    """Whether a float32 model's predictions on its own data overflow float32.
+
+    The compiled kernels sum each row's dot product in float64, so float32
+    coefficients can grow until ``X @ coef`` no longer fits in float32 (the
+    perceptron on features of 1e20): a model that would predict inf and NaN.
+    One product over X, for float32 NumPy fits only.
+    """
+    if not (isinstance(coef, np.ndarray) and coef.dtype == np.float32):
+        return False
+    with np.errstate(over="ignore", invalid="ignore"):
+        raw = objective.raw_prediction(coef, intercept)
+    return not bool(np.all(np.isfinite(raw)))
 
 
 def _max_abs_gradient(objective, state):
@@ -196,7 +249,7 @@ def _max_abs_gradient(objective, state):
             penalty.prox_l1(grad, 1.0),
             grad + penalty.l1 * xp.sign(state.coef),
         )
-    return max(float(xp_max_abs(grad)), float(np.max(np.abs(grad_intercept))))
+    return max(float(xp_max_abs(grad)), _max_abs_any(grad_intercept))
 
 
 def _dot(a, b):
@@ -210,6 +263,20 @@ def _dot(a, b):
 def xp_max_abs(a):
     xp, _ = get_namespace(a)
     return xp.max(xp.abs(a))
+
+
+def _max_abs_any(a):
+    """``max|a|`` as a float, for a float or an array (a multinomial intercept)."""
+    if np.ndim(a) == 0:
+        return abs(float(a))
+    return float(xp_max_abs(a))
+
+
+def _rounded(intercept):
+    """The intercept rounded for printing; arrays of any library come back to NumPy."""
+    if np.ndim(intercept) == 0:
+        return np.round(float(intercept), 6)
+    return np.round(np.asarray([float(v) for v in intercept]), 6)
 
 
 def _final_coef(state, average):
@@ -228,7 +295,7 @@ def _is_finite(state, value):
     with np.errstate(over="ignore", invalid="ignore"):
         max_abs = float(xp_max_abs(state.coef))
     return bool(
-        np.isfinite(value) and np.all(np.isfinite(state.intercept)) and np.isfinite(max_abs)
+        np.isfinite(value) and np.isfinite(_max_abs_any(state.intercept)) and np.isfinite(max_abs)
     )
 
 
@@ -246,9 +313,12 @@ def _divergence_threshold(objective, state):
         # objective (scikit-learn's hinge fits end there too): only
         # non-finite values and clipped derivatives count there.
         return np.inf
-    reference = objective.baseline_value()
+    # Targets whose squares overflow (1e20 in float32) give an infinite
+    # reference: the fit's own values then decide, without a warning here.
+    with np.errstate(over="ignore", invalid="ignore"):
+        reference = objective.baseline_value()
     xp, _ = get_namespace(state.coef)
-    if float(xp_max_abs(state.coef)) > 0 or np.any(np.asarray(state.intercept) != 0):
+    if float(xp_max_abs(state.coef)) > 0 or _max_abs_any(state.intercept) > 0:
         # A warm start: J at the start costs a pass over X.
         with np.errstate(over="ignore", invalid="ignore"):
             reference = max(reference, objective.value(state.coef, state.intercept))
@@ -279,6 +349,8 @@ def _raise_diverged(epoch, schedule):
 def _pick_epoch(objective, batch_size, compiled):
     if batch_size is None:
         return _full_batch_epoch
+    if hasattr(objective, "blockwise_epoch"):
+        return objective.blockwise_epoch
     numpy_input = isinstance(objective.y, np.ndarray) and (
         isinstance(objective.X, np.ndarray) or sp.issparse(objective.X)
     )
@@ -365,7 +437,9 @@ def _generic_epoch(objective, state, order, batch_size, step_rule, schedule, ave
     for start in range(0, objective.n_samples, batch_size):
         rows = order[start : start + batch_size]
         if not isinstance(objective.X, np.ndarray) and not sp.issparse(objective.X):
-            rows = xp.asarray(rows)
+            # The permutation is drawn by NumPy (the same shuffles as a NumPy
+            # fit); only these indices go to X's device, never X.
+            rows = xp.asarray(rows, device=objective.device)
         loss, grad, grad_intercept = objective.loss_gradient(state.coef, state.intercept, rows)
         grad_intercept = grad_intercept * _intercept_decay(objective)
         loss_sum += loss * rows.shape[0]
@@ -406,7 +480,7 @@ def _touched(objective, rows):
     """Features the rows have non-zero entries in, the same for dense and CSR."""
     if not objective.is_sparse:
         xp = objective.xp
-        return xp.any(objective.X[rows, ...] != 0, axis=0)
+        return xp.any(take_rows(objective.X, rows) != 0, axis=0)
     touched = np.zeros(objective.n_features, dtype=bool)
     rows_X = objective.X[rows]
     touched[rows_X.indices[rows_X.data != 0]] = True

@@ -21,6 +21,8 @@ The L1 part of a penalty has no second derivative; the estimators refuse it.
 
 import numpy as np
 import scipy.linalg
+from sklearn.utils._array_api import device as array_device
+from sklearn.utils._array_api import get_namespace
 
 from skgd._solvers._result import SolverResult
 
@@ -46,7 +48,17 @@ LOW_PRECISION_MIN_WORK = 5e7
 LOW_PRECISION_MAX_CONDITION = 1e4
 
 
-def newton_solve(objective, coef, intercept, *, max_iter=100, tol=1e-4, verbose=0, max_step=1.0):
+def newton_solve(
+    objective,
+    coef,
+    intercept,
+    *,
+    max_iter=100,
+    tol=1e-4,
+    verbose=0,
+    max_step=1.0,
+    monitor=None,
+):
     """Minimize ``objective`` by damped Newton steps.
 
     Parameters
@@ -62,6 +74,9 @@ def newton_solve(objective, coef, intercept, *, max_iter=100, tol=1e-4, verbose=
     max_step : float
         The line search starts from this fraction of the Newton step (1: the
         full step). ``partial_fit`` uses ``1/k`` for its k-th step.
+    monitor : IterationMonitor or None
+        ``begin()`` before each iteration, ``end(coef, intercept)`` after it;
+        the fit stops when ``end`` returns True (a callback asked for it).
 
     Returns
     -------
@@ -70,15 +85,15 @@ def newton_solve(objective, coef, intercept, *, max_iter=100, tol=1e-4, verbose=
     # Overflow shows up as non-finite values, which the loop handles (or
     # reports with advice), not as floating-point warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step)
+        return _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step, monitor)
 
 
-def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step):
+def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step, monitor):
     xp = objective.xp
     w = objective.pack(coef, intercept)
     tol = 0.0 if tol is None else tol
     loss_curve = []
-    converged = False
+    converged = stopped = False
     message = f"Reached max_iter={max_iter} iterations."
     truncated = hasattr(objective, "hessian_product") and objective.n_features > CG_MIN_FEATURES
     low_precision = not truncated and _low_precision_pays(objective)
@@ -93,9 +108,20 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step):
     # line search's trials cost O(n) each.
     raw = objective.raw_prediction(*objective.unpack(w))
     value, grad = objective.value_gradient(*objective.unpack(w), raw=raw)
+    if not np.isfinite(value):
+        # Targets whose squares overflow (1e20 in float32): no step can be
+        # measured, and the line search would return a meaningless model.
+        raise ValueError(
+            f"Newton's method cannot start: the objective is {value} at the starting "
+            f"point in {w.dtype} precision, since the targets or the features are too "
+            "large. Scale the targets, or scale the features first (for example with "
+            "StandardScaler in a Pipeline), or fit on float64 data."
+        )
     hessian = curvature(w, raw)
     solve = None
     for iteration in range(1, max_iter + 1):
+        if monitor is not None:
+            monitor.begin()
         if hessian is not None and truncated:
             solve = _cg_solver(xp, hessian, grad)
         elif hessian is not None:
@@ -116,6 +142,7 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step):
             )
             if not _max_abs(xp, grad_trial) < max_grad:
                 loss_curve.append(value)
+                _end_iteration(monitor, objective, w)
                 converged = tol == 0.0 or max_grad <= tol
                 message = (
                     f"Stopped after {iteration} iterations: no step reduces the "
@@ -124,10 +151,12 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step):
                 )
                 break
             w, raw, grad, full_step = w_trial, raw_trial, grad_trial, max_step == 1.0
+            step_size = max_step
         else:
             s, accepted = _line_search(objective, w, raw, value, step, raw_step, slope, max_step)
             if not accepted:
                 loss_curve.append(value)
+                _end_iteration(monitor, objective, w)
                 converged = tol == 0.0 or max_grad <= tol
                 message = (
                     "The line search could not decrease the objective: the iterate "
@@ -137,6 +166,7 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step):
                 )
                 break
             w, raw, full_step = w + s * step, raw + s * raw_step, s == 1.0
+            step_size = s
             # The gradient alone: the Hessian is needed only if another step follows.
             value_after, grad = objective.value_gradient(*objective.unpack(w), raw=raw)
         loss_curve.append(value_after)
@@ -146,8 +176,12 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step):
         if verbose:
             print(
                 f"Newton iteration {iteration}: objective {value_after:.6g}, "
-                f"max|grad| {_max_abs(xp, grad):.3g}, decrement {decrement:.3g}"
+                f"max|grad| {_max_abs(xp, grad):.3g}, decrement {decrement:.3g}, "
+                f"step {step_size:.3g}"
             )
+        if _end_iteration(monitor, objective, w):
+            stopped, message = True, f"Stopped by a callback after {iteration} iterations."
+            break
         if _max_abs(xp, grad) <= tol and decrement <= tol:
             converged = True
             message = f"Converged after {iteration} iterations."
@@ -163,8 +197,13 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step):
     coef_out, intercept_out = objective.unpack(w)
     n_iter = len(loss_curve)
     return SolverResult(
-        coef_out, intercept_out, n_iter, float(n_iter + 1), converged, loss_curve, message
+        coef_out, intercept_out, n_iter, float(n_iter + 1), converged, loss_curve, message, stopped
     )
+
+
+def _end_iteration(monitor, objective, w):
+    """Tell the monitor an iteration ended at ``w``; True if a callback asks to stop."""
+    return monitor is not None and monitor.end(*objective.unpack(w))
 
 
 def _low_precision_pays(objective):
@@ -180,7 +219,8 @@ def _low_precision_pays(objective):
 
 def _below_precision(slope, value, w):
     """Whether the predicted decrease ``−slope`` is within J's rounding error."""
-    return -slope <= PRECISION * np.finfo(np.dtype(str(w.dtype))).eps * abs(value)
+    xp, _ = get_namespace(w)
+    return -slope <= PRECISION * float(xp.finfo(w.dtype).eps) * abs(value)
 
 
 def _max_abs(xp, a):
@@ -254,7 +294,9 @@ def _factorize(xp, hessian):
     for _ in range(MAX_DAMPING_TRIES if np.isfinite(scale) else 0):
         matrix = hessian
         if damping:
-            matrix = hessian + damping * xp.eye(n, dtype=hessian.dtype)
+            matrix = hessian + damping * xp.eye(
+                n, dtype=hessian.dtype, device=array_device(hessian)
+            )
         try:
             return _cholesky_solver(xp, matrix)
         except (np.linalg.LinAlgError, ValueError, RuntimeError):

@@ -22,6 +22,8 @@ class SolverResult(NamedTuple):
         One objective value per epoch or iteration.
     message : str
         Why the solver stopped.
+    stopped : bool
+        Whether a callback asked the solver to stop.
     """
 
     coef: object
@@ -31,3 +33,4 @@ class SolverResult(NamedTuple):
     converged: bool
     loss_curve: list
     message: str
+    stopped: bool = False

@@ -1,0 +1,187 @@
+"""The estimators' dask paths: lazy input handling, objectives and predictions.
+
+The estimators call into this module when ``X`` is a dask array (see
+:func:`skgd._dask.is_dask_array`); everything else (the solver states,
+warm starts, ``partial_fit``'s continuation, loss curves, convergence
+warnings, atomic fits) is the estimators' own code.
+
+Labels come to the client only as their distinct values (and counts, for
+``class_weight="balanced"``); the per-problem targets, ±1 or class indices,
+and the class weights per sample are built lazily, block by block.
+"""
+
+import dask
+import dask.array as da
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from skgd._dask._objective import DaskLinearObjective, DaskMultinomialObjective
+from skgd._dask._validation import (
+    check_dask_fit_params,
+    check_dask_sample_weight,
+    check_dask_vector,
+    check_dask_X,
+)
+
+
+def make_objective(loss, penalty, X, y, sample_weight, fit_intercept, n_classes=None):
+    """The objective over dask data that the solvers minimize."""
+    if n_classes is not None:
+        return DaskMultinomialObjective(penalty, X, y, sample_weight, fit_intercept, n_classes)
+    return DaskLinearObjective(loss, penalty, X, y, sample_weight, fit_intercept)
+
+
+def check_regression_input(estimator, X, y, sample_weight, reset):
+    """GDRegressor's validation of dask input, lazy: ``(X, y, sample_weight)``.
+
+    ``sample_weight`` comes back as None for unit weights.
+    """
+    X = check_dask_X(estimator, X, reset=reset)
+    check_dask_fit_params(estimator)
+    if is_object_or_string(y):
+        raise ValueError(f"y has dtype {y.dtype}; a regressor needs numeric targets.")
+    y = check_dask_vector(y, X, "y", dtype=X.dtype)
+    return X, y, check_dask_sample_weight(sample_weight, X)
+
+
+def is_object_or_string(y):
+    return getattr(y, "dtype", np.dtype(float)).kind in "OUSV"
+
+
+def fit_classifier(
+    estimator,
+    X,
+    y,
+    *,
+    partial,
+    classes=None,
+    coef_init=None,
+    intercept_init=None,
+    sample_weight=None,
+):
+    """GDClassifier's ``fit`` (``partial=False``) or ``partial_fit`` on dask input.
+
+    The same checks and messages as on NumPy input; only the labels'
+    distinct values are computed.
+    """
+    warm = not partial and estimator.warm_start and hasattr(estimator, "coef_")
+    first_call = partial and not hasattr(estimator, "classes_")
+    X = check_dask_X(estimator, X, reset=first_call if partial else not warm)
+    check_dask_fit_params(estimator)
+    y = check_dask_vector(y, X, "y")
+    (labels, counts) = dask.compute(da.unique(y, return_counts=True))[0]
+    check_classification_targets(labels)
+    if partial:
+        known = np.unique(np.asarray(classes)) if first_call else estimator.classes_
+        if known.shape[0] < 2:
+            raise ValueError(f"classes must hold at least two classes; got {known.tolist()}.")
+        unseen = np.setdiff1d(labels, known)
+        if unseen.size:
+            raise ValueError(
+                f"y holds labels {unseen.tolist()} that are not in classes "
+                f"{known.tolist()}. Pass every class on the first call to partial_fit."
+            )
+    else:
+        known = labels
+        if known.shape[0] < 2:
+            raise ValueError(
+                f"The number of classes has to be greater than one; got "
+                f"{known.shape[0]} class. A classifier needs samples of at least "
+                "two classes."
+            )
+        if warm and not np.array_equal(known, estimator.classes_):
+            raise ValueError(
+                f"warm_start=True needs the classes of the previous fit "
+                f"{estimator.classes_.tolist()}, got {known.tolist()}. Set "
+                "warm_start=False to fit new classes."
+            )
+    sample_weight = check_dask_sample_weight(sample_weight, X)
+    sample_weight = _with_class_weight(estimator, X, y, known, labels, counts, sample_weight)
+    estimator._check_multi_class()
+    if coef_init is None and warm:
+        coef_init, intercept_init = estimator.coef_, estimator.intercept_
+    starts = estimator._initial_coef(
+        known, X.shape[1], X.dtype, coef_init, intercept_init, like=np.zeros(0, dtype=X.dtype)
+    )
+    if estimator._is_multinomial(known):
+        coef = np.stack([start[0] for start in starts])
+        intercept = np.asarray([start[1] for start in starts], dtype=X.dtype)
+        targets = [y.map_blocks(_class_index, known, dtype=np.intp)]
+        starts, n_classes = [(coef, intercept)], known.shape[0]
+    else:
+        positives = [known[1]] if known.shape[0] == 2 else list(known)
+        targets = [y.map_blocks(_signed, label, X.dtype, dtype=X.dtype) for label in positives]
+        n_classes = None
+    estimator._fit_problems(
+        X,
+        targets,
+        sample_weight,
+        starts,
+        partial=partial,
+        n_classes=n_classes,
+        fitted_extras={"classes_": known},
+    )
+    estimator.classes_ = known
+    return estimator
+
+
+def _with_class_weight(estimator, X, y, classes, labels, counts, sample_weight):
+    """Sample weights times ``class_weight``, per sample, lazily."""
+    class_weight = estimator.class_weight
+    if class_weight is None:
+        return sample_weight
+    if class_weight == "balanced":
+        # scikit-learn's n_samples / (n_classes * count(class)).
+        missing = np.setdiff1d(classes, labels)
+        if missing.size:
+            raise ValueError(
+                f"class_weight='balanced' needs every class in y; {missing.tolist()} "
+                "have no sample."
+            )
+        per_class = X.shape[0] / (classes.shape[0] * counts[np.searchsorted(labels, classes)])
+    else:
+        per_class = np.ones(classes.shape[0])
+        for label, weight in class_weight.items():
+            position = np.searchsorted(classes, label)
+            if position < classes.shape[0] and classes[position] == label:
+                per_class[position] = weight
+    per_sample = y.map_blocks(_take_class_weight, classes, per_class, X.dtype, dtype=X.dtype)
+    return per_sample if sample_weight is None else sample_weight * per_sample
+
+
+def _class_index(y, classes):
+    return np.searchsorted(classes, y)
+
+
+def _signed(y, label, dtype):
+    return np.where(y == label, 1.0, -1.0).astype(dtype)
+
+
+def _take_class_weight(y, classes, per_class, dtype):
+    return per_class[np.searchsorted(classes, y)].astype(dtype)
+
+
+def predict(estimator, method, X):
+    """``estimator.method(X)`` as a lazy dask array, one NumPy call per block.
+
+    Each block is predicted by the fitted estimator's NumPy code, so the
+    values are those of NumPy input; nothing is computed here but one
+    prediction on a row of zeros, which gives the output's dtype and width.
+    """
+    check_is_fitted(estimator)
+    X = check_dask_X(estimator, X, reset=False)
+    sample = getattr(estimator, method)(np.zeros((1, X.shape[1]), dtype=X.dtype))
+    if sample.ndim == 1:
+        return X.map_blocks(_predict_block, estimator, method, dtype=sample.dtype, drop_axis=1)
+    return X.map_blocks(
+        _predict_block,
+        estimator,
+        method,
+        dtype=sample.dtype,
+        chunks=(X.chunks[0], (sample.shape[1],)),
+    )
+
+
+def _predict_block(X, estimator, method):
+    return getattr(estimator, method)(X)

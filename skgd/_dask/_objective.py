@@ -1,0 +1,412 @@
+"""The objective over a dask array: blockwise reductions of the NumPy objective.
+
+:class:`DaskLinearObjective` and :class:`DaskMultinomialObjective` implement
+the interface the solvers use (``value``, ``value_gradient``,
+``loss_gradient``, ``raw_prediction``, ``hessian``, ``pack``/``unpack``...)
+on data split in row blocks. Each block task builds the NumPy objective
+(:class:`~skgd._objective.LinearObjective` or
+:class:`~skgd._objective.MultinomialObjective`) on its rows and returns its
+partial sums; the client adds them up. So the arithmetic is the NumPy code's,
+and what travels per pass is:
+
+- to the workers: the coefficients, O(d) per block (O(K d) multinomial);
+- to the client: a loss and a gradient per block, O(d), or a Hessian, O(d²).
+
+The weights are normalized once by their global mean, as on NumPy, and each
+block's data term is scaled by its share of the rows, ``n_b / n``: then the
+sum of the blocks' terms is the data term over all rows, and, since the
+shares add up to 1, the blocks' ``l2 I`` in their Hessians add up to the
+penalty's. The multinomial Hessian's fill of the softmax's flat directions
+(see :mod:`skgd._multinomial`) adds up to a positive multiple of the same
+projector, which leaves the Newton step unchanged.
+
+Raw predictions ``X w`` (O(n)) are persisted block by block where they are
+computed and combined lazily (:class:`~skgd._dask._blocks.BlockSum`): the
+Newton line search evaluates trial points from them without a pass over X.
+"""
+
+from typing import NamedTuple
+
+import dask
+import numpy as np
+from dask import delayed
+from sklearn.utils._array_api import get_namespace
+from sklearn.utils.validation import assert_all_finite
+
+from skgd._dask._blocks import BlockSum, RowBlocks, combine
+from skgd._dask._epoch import epoch_plan, run_blockwise_epoch
+from skgd._loss import LogLoss
+from skgd._multinomial import MultinomialObjective
+from skgd._objective import LinearObjective, Objective
+
+
+class BlockSpec(NamedTuple):
+    """What a block task needs to build the NumPy objective of its rows.
+
+    Small and picklable: it travels with every task.
+    """
+
+    loss: object
+    penalty: object
+    fit_intercept: bool
+    n_classes: int | None
+    weight_scale: float
+    dtype: np.dtype
+
+    def objective(self, X, y, weight):
+        """The NumPy objective of one block, weighted as the whole data.
+
+        ``X`` may be None when the task needs only ``y``, the weights and
+        the raw predictions (an objective value from cached predictions).
+        ``weight`` None stands for unit weights.
+        """
+        n_rows = y.shape[0]
+        if X is None:
+            X = np.empty((n_rows, 0), dtype=self.dtype)
+        # The constructors normalize the weights by their mean over the
+        # block; the weights are then set to the globally normalized ones.
+        placeholder = np.ones(1, dtype=self.dtype)
+        if self.n_classes is None:
+            objective = LinearObjective(
+                self.loss, self.penalty, X, y, placeholder, self.fit_intercept
+            )
+        else:
+            objective = MultinomialObjective(
+                self.penalty, X, y, placeholder, self.fit_intercept, self.n_classes
+            )
+        if weight is None:
+            objective.sample_weight = np.full(n_rows, self.weight_scale, dtype=self.dtype)
+        else:
+            objective.sample_weight = (weight * self.weight_scale).astype(self.dtype, copy=False)
+        return objective
+
+
+class DaskObjective(Objective):
+    """What the linear and the multinomial objectives over a dask array share.
+
+    Parameters
+    ----------
+    spec_args : dict
+        ``loss``, ``penalty``, ``fit_intercept`` and ``n_classes`` of
+        :class:`BlockSpec`.
+    X : dask array of shape (n_samples, n_features), one chunk of columns
+    y : dask array of shape (n_samples,), chunked like X's rows
+    sample_weight : dask array of shape (n_samples,) or None
+    """
+
+    # The solvers' hooks for blocked data: the sampled-row solvers walk the
+    # blocks (see skgd._dask._epoch) instead of gathering sampled rows.
+    blockwise_epoch = staticmethod(run_blockwise_epoch)
+    epoch_plan = epoch_plan
+    is_sparse = False
+    device = "cpu"
+
+    def __init__(self, spec_args, X, y, sample_weight):
+        self.X = X
+        self.y = y
+        self.blocks = RowBlocks(X, y, sample_weight)
+        self.n_samples, self.n_features = X.shape
+        self.dtype = X.dtype
+        self.penalty = spec_args["penalty"]
+        self.fit_intercept = spec_args["fit_intercept"]
+        self.spec = BlockSpec(
+            **spec_args, weight_scale=self._weight_scale(sample_weight), dtype=X.dtype
+        )
+        # Coefficients and gradients are small NumPy arrays on the client.
+        self.xp, _ = get_namespace(np.zeros(1))
+        # pack/unpack are the NumPy objective's, from a one-row template.
+        self._template = self.spec.objective(
+            np.zeros((1, self.n_features), dtype=self.dtype), self._template_y(), None
+        )
+        self.n_clipped = 0
+        # Inputs the workers have not yet checked for NaN and infinity: each
+        # is checked in the first pass that reads it.
+        self.unchecked = {"X", "y"}
+
+    def _template_y(self):
+        return np.zeros(1, dtype=self.dtype)
+
+    def _weight_scale(self, sample_weight):
+        """``1 / mean(sample_weight)``, checking the weights in one pass."""
+        if sample_weight is None:
+            return 1.0
+        tasks = [delayed(_weight_summary)(block) for block in self.blocks.weight]
+        sums = dask.compute(*tasks)
+        total = sum(s for s, _ in sums)
+        if any(bad for _, bad in sums):
+            raise ValueError(
+                "sample_weight contains negative, NaN or infinite values; weights "
+                "must be finite and non-negative."
+            )
+        if not total > 0:
+            raise ValueError(
+                "The sample weights are all zero: at least one sample needs a "
+                "positive weight to fit a model."
+            )
+        return self.n_samples / total
+
+    def pack(self, coef, intercept):
+        """``[coef, intercept]`` as one vector, as the NumPy objective packs it."""
+        return self._template.pack(coef, intercept)
+
+    def unpack(self, params):
+        """Inverse of :meth:`pack`."""
+        return self._template.unpack(params)
+
+    # -- passes over the blocks ------------------------------------------------
+
+    def _checks(self, *names):
+        return {name: name in self.unchecked for name in names}
+
+    def _compute(self, tasks, checked=()):
+        """Run one pass (one task per block) and bring the small results back."""
+        results = dask.compute(*tasks)
+        self.unchecked.difference_update(checked)
+        return results
+
+    def raw_prediction(self, coef, intercept):
+        """``X @ coef + intercept``, persisted block by block on the workers."""
+        checks = self._checks("X")
+        tasks = [
+            delayed(_raw_task)(self.spec, X, coef, intercept, checks["X"]) for X in self.blocks.X
+        ]
+        persisted = list(dask.persist(*tasks))
+        # Persisting computes asynchronously on a cluster: a bad block raises
+        # when its result is first used, in the pass that reads it.
+        return BlockSum([(1.0, persisted)])
+
+    def loss_gradient(self, coef, intercept, rows=None, raw=None, need_gradient=True):
+        """Data term and its gradient over all rows, one task per block.
+
+        ``rows`` must be None: sampled rows are the blocks' business (see
+        :mod:`skgd._dask._epoch`).
+        """
+        if rows is not None:
+            raise NotImplementedError("Objectives over dask arrays do not gather sampled rows.")
+        if raw is not None and need_gradient:
+            # A gradient is asked for at a point the solver keeps (a line
+            # search's trials ask for values only): store its predictions
+            # as one vector per block.
+            raw.compact()
+        read_X = raw is None or need_gradient
+        checks = self._checks("X", "y")
+        tasks = []
+        for b in range(len(self.blocks)):
+            tasks.append(
+                delayed(_loss_gradient_task)(
+                    self.spec,
+                    self.blocks.X[b] if read_X else None,
+                    self.blocks.y[b],
+                    self.blocks.weight_block(b),
+                    None if raw is None else raw.block(b),
+                    coef,
+                    intercept,
+                    need_gradient,
+                    checks["X"] and read_X,
+                    checks["y"],
+                )
+            )
+        results = self._compute(tasks, ("X", "y") if read_X else ("y",))
+        n = self.n_samples
+        loss = sum(result[0] for result in results) / n
+        self.n_clipped += sum(result[3] for result in results)
+        if not need_gradient:
+            return loss, None, None
+        grad_coef = sum(result[1] for result in results) / n
+        grad_intercept = sum(result[2] for result in results) / n
+        return loss, grad_coef.astype(self.dtype, copy=False), grad_intercept
+
+    def value(self, coef, intercept, raw=None):
+        """``J(coef, intercept)``; from ``raw`` (cached predictions) without reading X."""
+        loss = self.loss_gradient(coef, intercept, raw=raw, need_gradient=False)[0]
+        return loss + self.penalty.value(coef)
+
+    def hessian(self, coef, intercept, raw=None, low_precision=False):
+        """The Hessian of ``J`` in the packed parameters: ``Σ_b (n_b / n) H_b``."""
+        if raw is not None:
+            raw.compact()
+        checks = self._checks("X", "y")
+        tasks = [
+            delayed(_hessian_task)(
+                self.spec,
+                self.blocks.X[b],
+                self.blocks.y[b],
+                self.blocks.weight_block(b),
+                None if raw is None else raw.block(b),
+                coef,
+                intercept,
+                low_precision,
+                checks["X"],
+                checks["y"],
+            )
+            for b in range(len(self.blocks))
+        ]
+        return sum(self._compute(tasks, ("X", "y"))) / self.n_samples
+
+
+class DaskLinearObjective(DaskObjective):
+    """Loss plus penalty of a linear model on a dask array.
+
+    The interface of :class:`~skgd._objective.LinearObjective`, computed by
+    reductions over row blocks (see the module docstring).
+
+    Parameters
+    ----------
+    loss : BaseLoss
+    penalty : Penalty
+    X : dask array of shape (n_samples, n_features), one chunk of columns
+    y : dask array of shape (n_samples,), chunked like X's rows
+    sample_weight : dask array of shape (n_samples,) or None
+        None stands for unit weights.
+    fit_intercept : bool
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> from skgd._dask._objective import DaskLinearObjective
+    >>> from skgd._loss import HalfSquaredError
+    >>> from skgd._penalty import Penalty
+    >>> X = da.from_array(np.array([[1.0], [2.0], [3.0]]), chunks=(2, 1))
+    >>> y = da.from_array(np.array([1.0, 2.0, 3.0]), chunks=2)
+    >>> objective = DaskLinearObjective(HalfSquaredError(), Penalty(), X, y, None, True)
+    >>> objective.value(np.array([1.0]), 0.0)
+    0.0
+    """
+
+    def __init__(self, loss, penalty, X, y, sample_weight, fit_intercept):
+        self.loss = loss
+        spec_args = dict(loss=loss, penalty=penalty, fit_intercept=fit_intercept, n_classes=None)
+        super().__init__(spec_args, X, y, sample_weight)
+
+    def baseline_value(self):
+        """``J`` of the all-zero model, from the targets alone."""
+        tasks = [
+            delayed(_baseline_task)(self.spec, self.blocks.y[b], self.blocks.weight_block(b))
+            for b in range(len(self.blocks))
+        ]
+        return sum(self._compute(tasks)) / self.n_samples
+
+    def hessian_product(self, coef, intercept, raw=None):
+        """``v ↦ H v`` on packed vectors, one pass over the blocks per product.
+
+        Truncated Newton uses it beyond 1,000 features, where the d × d
+        Hessian would be the largest thing to travel.
+        """
+        if raw is None:
+            raw = self.raw_prediction(coef, intercept)
+        raw.compact()
+
+        def product(params):
+            tasks = [
+                delayed(_hessian_product_task)(
+                    self.spec,
+                    self.blocks.X[b],
+                    self.blocks.y[b],
+                    self.blocks.weight_block(b),
+                    raw.block(b),
+                    coef,
+                    intercept,
+                    params,
+                )
+                for b in range(len(self.blocks))
+            ]
+            return sum(self._compute(tasks)) / self.n_samples
+
+        return product
+
+
+class DaskMultinomialObjective(DaskObjective):
+    """The softmax cross-entropy of a linear model on a dask array.
+
+    The interface of :class:`~skgd._multinomial.MultinomialObjective`,
+    computed by reductions over row blocks (see the module docstring).
+
+    Parameters
+    ----------
+    penalty : Penalty
+    X : dask array of shape (n_samples, n_features), one chunk of columns
+    y : dask array of shape (n_samples,)
+        Class indices in ``range(n_classes)``, chunked like X's rows.
+    sample_weight : dask array of shape (n_samples,) or None
+    fit_intercept : bool
+    n_classes : int
+    """
+
+    def __init__(self, penalty, X, y, sample_weight, fit_intercept, n_classes):
+        self.loss = LogLoss()
+        self.n_classes = n_classes
+        spec_args = dict(
+            loss=None, penalty=penalty, fit_intercept=fit_intercept, n_classes=n_classes
+        )
+        super().__init__(spec_args, X, y, sample_weight)
+
+    def _template_y(self):
+        return np.zeros(1, dtype=np.intp)
+
+
+# -- block tasks (run on the workers) -------------------------------------------
+
+
+def _check_finite(array, name, check):
+    if check:
+        assert_all_finite(array, input_name=name)
+
+
+def _weight_summary(weight):
+    """A block's weight sum, and whether it holds a negative or non-finite weight."""
+    weight = np.asarray(weight)
+    bad = bool(weight.size) and not (np.all(np.isfinite(weight)) and weight.min() >= 0)
+    return float(np.sum(weight, dtype=np.float64)), bad
+
+
+def _raw_task(spec, X, coef, intercept, check_X):
+    _check_finite(X, "X", check_X)
+    objective = spec.objective(X, np.zeros(X.shape[0], dtype=spec.dtype), None)
+    return objective.raw_prediction(coef, intercept)
+
+
+def _loss_gradient_task(
+    spec, X, y, weight, raw_terms, coef, intercept, need_gradient, check_X, check_y
+):
+    """The block's data term (and gradient) times its number of rows."""
+    if X is not None:
+        _check_finite(X, "X", check_X)
+    _check_finite(y, "y", check_y)
+    objective = spec.objective(X, y, weight)
+    raw = None if raw_terms is None else combine(raw_terms)
+    n_rows = y.shape[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        if isinstance(objective, MultinomialObjective):
+            loss, grad, grad_intercept = objective.loss_gradient(
+                coef, intercept, need_gradient=need_gradient, raw=raw
+            )
+        elif need_gradient:
+            loss, grad, grad_intercept = objective.loss_gradient(coef, intercept, raw=raw)
+        else:
+            loss, grad, grad_intercept = objective.data_loss(coef, intercept, raw), None, None
+    if not need_gradient:
+        return loss * n_rows, None, None, objective.n_clipped
+    return loss * n_rows, grad * n_rows, grad_intercept * n_rows, objective.n_clipped
+
+
+def _hessian_task(spec, X, y, weight, raw_terms, coef, intercept, low_precision, check_X, check_y):
+    _check_finite(X, "X", check_X)
+    _check_finite(y, "y", check_y)
+    objective = spec.objective(X, y, weight)
+    raw = None if raw_terms is None else combine(raw_terms)
+    with np.errstate(over="ignore", invalid="ignore"):
+        hessian = objective.hessian(coef, intercept, raw=raw, low_precision=low_precision)
+    return np.asarray(hessian) * y.shape[0]
+
+
+def _hessian_product_task(spec, X, y, weight, raw_terms, coef, intercept, params):
+    objective = spec.objective(X, y, weight)
+    product = objective.hessian_product(coef, intercept, raw=combine(raw_terms))
+    return np.asarray(product(params)) * y.shape[0]
+
+
+def _baseline_task(spec, y, weight):
+    objective = spec.objective(None, y, weight)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return objective.baseline_value() * y.shape[0]
