@@ -221,6 +221,41 @@ class DaskObjective(Objective):
         loss = self.loss_gradient(coef, intercept, raw=raw, need_gradient=False)[0]
         return loss + self.penalty.value(coef)
 
+    # Newton asks for the value, gradient and Hessian in one pass: each pass
+    # is a round trip to the workers.
+    fused_passes = True
+
+    def value_gradient_hessian(self, coef, intercept, raw, low_precision=False):
+        """``J``, its gradient and its Hessian (packed) in one pass over the blocks.
+
+        Each block's objective includes the penalty; weighted by ``n_b / n``
+        the penalty terms add up to the penalty once.
+        """
+        raw.compact()
+        checks = self._checks("X", "y")
+        tasks = [
+            delayed(_value_gradient_hessian_task)(
+                self.spec,
+                self.blocks.X[b],
+                self.blocks.y[b],
+                self.blocks.weight_block(b),
+                raw.block(b),
+                coef,
+                intercept,
+                low_precision,
+                checks["X"],
+                checks["y"],
+            )
+            for b in range(len(self.blocks))
+        ]
+        results = self._compute(tasks, ("X", "y"))
+        n = self.n_samples
+        self.n_clipped += sum(result[3] for result in results)
+        value = sum(result[0] for result in results) / n
+        gradient = sum(result[1] for result in results) / n
+        hessian = sum(result[2] for result in results) / n
+        return float(value), gradient.astype(self.dtype, copy=False), hessian
+
     def hessian(self, coef, intercept, raw=None, low_precision=False):
         """The Hessian of ``J`` in the packed parameters: ``Σ_b (n_b / n) H_b``."""
         if raw is not None:
@@ -398,6 +433,26 @@ def _hessian_task(spec, X, y, weight, raw_terms, coef, intercept, low_precision,
     with np.errstate(over="ignore", invalid="ignore"):
         hessian = objective.hessian(coef, intercept, raw=raw, low_precision=low_precision)
     return np.asarray(hessian) * y.shape[0]
+
+
+def _value_gradient_hessian_task(
+    spec, X, y, weight, raw_terms, coef, intercept, low_precision, check_X, check_y
+):
+    """The block's ``J``, gradient and Hessian, each times its number of rows."""
+    _check_finite(X, "X", check_X)
+    _check_finite(y, "y", check_y)
+    objective = spec.objective(X, y, weight)
+    raw = combine(raw_terms)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value, gradient = objective.value_gradient(coef, intercept, raw=raw)
+        hessian = objective.hessian(coef, intercept, raw=raw, low_precision=low_precision)
+    n_rows = y.shape[0]
+    return (
+        value * n_rows,
+        np.asarray(gradient) * n_rows,
+        np.asarray(hessian) * n_rows,
+        objective.n_clipped,
+    )
 
 
 def _hessian_product_task(spec, X, y, weight, raw_terms, coef, intercept, params):

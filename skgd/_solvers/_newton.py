@@ -118,7 +118,16 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step, m
             "StandardScaler in a Pipeline), or fit on float64 data."
         )
     hessian = curvature(w, raw)
-    solve = None
+    # Data on a cluster: a pass is a round trip, so the value, gradient and
+    # Hessian come back together, at the line search's first trial.
+    fused = not truncated and getattr(objective, "fused_passes", False)
+
+    def evaluate(w_at, raw_at):
+        return objective.value_gradient_hessian(
+            *objective.unpack(w_at), raw=raw_at, low_precision=low_precision
+        )
+
+    solve = fresh_hessian = None
     for iteration in range(1, max_iter + 1):
         if monitor is not None:
             monitor.begin()
@@ -153,7 +162,17 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step, m
             w, raw, grad, full_step = w_trial, raw_trial, grad_trial, max_step == 1.0
             step_size = max_step
         else:
-            s, accepted = _line_search(objective, w, raw, value, step, raw_step, slope, max_step)
+            s, accepted, evaluation = _line_search(
+                objective,
+                w,
+                raw,
+                value,
+                step,
+                raw_step,
+                slope,
+                max_step,
+                first_trial=evaluate if fused else None,
+            )
             if not accepted:
                 loss_curve.append(value)
                 _end_iteration(monitor, objective, w)
@@ -167,8 +186,13 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step, m
                 break
             w, raw, full_step = w + s * step, raw + s * raw_step, s == 1.0
             step_size = s
-            # The gradient alone: the Hessian is needed only if another step follows.
-            value_after, grad = objective.value_gradient(*objective.unpack(w), raw=raw)
+            if fused and evaluation is None:
+                evaluation = evaluate(w, raw)
+            if evaluation is not None:
+                value_after, grad, fresh_hessian = evaluation
+            else:
+                # The gradient alone: the Hessian is needed only if another step follows.
+                value_after, grad = objective.value_gradient(*objective.unpack(w), raw=raw)
         loss_curve.append(value_after)
         # The Newton decrement at the new point, from the factor just used
         # (truncated Newton has no factor: the gradient decides alone).
@@ -191,9 +215,14 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step, m
             # Fast progress on a full step: the Hessian changes little from
             # here on, and the last factor still gives a descent direction.
             # Reusing it saves an O(n d²) product for an O(n d) gradient.
+            # (A fused pass computed one anyway; the same rule on every kind
+            # of data keeps the iterates identical.)
             hessian = None
+        elif fresh_hessian is not None:
+            hessian = fresh_hessian
         else:
             hessian = curvature(w, raw)
+        fresh_hessian = None
     coef_out, intercept_out = objective.unpack(w)
     n_iter = len(loss_curve)
     return SolverResult(
@@ -227,23 +256,32 @@ def _max_abs(xp, a):
     return float(xp.max(xp.abs(a)))
 
 
-def _line_search(objective, w, raw, value, step, raw_step, slope, max_step=1.0):
+def _line_search(objective, w, raw, value, step, raw_step, slope, max_step=1.0, first_trial=None):
     """Armijo backtracking from ``max_step`` times the Newton step.
 
     ``raw`` and ``raw_step`` are the raw predictions of ``w`` and of the
-    step, so each trial costs O(n), not a pass over X.
+    step, so each trial costs O(n), not a pass over X. ``first_trial``, if
+    given, evaluates ``(value, gradient, hessian)`` at the first trial point
+    in one pass.
 
-    Returns the accepted fraction of the step and whether one was accepted.
+    Returns the accepted fraction of the step, whether one was accepted, and
+    the first trial's evaluation if that trial was the one accepted.
     """
     if not slope < 0.0:
-        return 0.0, False
+        return 0.0, False, None
     s = max_step
-    for _ in range(MAX_HALVINGS):
-        value_trial = objective.value(*objective.unpack(w + s * step), raw=raw + s * raw_step)
+    for halvings in range(MAX_HALVINGS):
+        w_trial, raw_trial = w + s * step, raw + s * raw_step
+        evaluation = None
+        if halvings == 0 and first_trial is not None:
+            evaluation = first_trial(w_trial, raw_trial)
+            value_trial = evaluation[0]
+        else:
+            value_trial = objective.value(*objective.unpack(w_trial), raw=raw_trial)
         if np.isfinite(value_trial) and value_trial <= value + ARMIJO * s * slope:
-            return s, True
+            return s, True, evaluation
         s *= 0.5
-    return 0.0, False
+    return 0.0, False, None
 
 
 def _cg_solver(xp, hessian_product, grad):
