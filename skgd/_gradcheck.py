@@ -17,6 +17,15 @@ class DerivativeCheck(NamedTuple):
     hessian_error : float or None
         ``max |hessian − (gradient(p + h) − gradient(p − h)) / 2h|``, or
         ``None`` when the loss has no second derivative.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd import check_loss_derivatives
+    >>> from skgd.losses import LogLoss
+    >>> result = check_loss_derivatives(LogLoss(), np.array([1.0]), np.array([0.3]))
+    >>> result.gradient_error < 1e-8, result.hessian_error < 1e-8
+    (True, True)
     """
 
     gradient_error: float

@@ -43,6 +43,18 @@ class BaseLoss:
         loss), so one Newton step solves the problem.
     is_classification : bool
         Whether ``y`` is a label in {-1, +1} rather than a real target.
+
+    Examples
+    --------
+    Every loss in :mod:`skgd.losses` is a ``BaseLoss``; its flags tell which
+    solvers can use it:
+
+    >>> from skgd.losses import LOSSES, BaseLoss, make_loss
+    >>> losses = [make_loss(name) for name in LOSSES]
+    >>> all(isinstance(loss, BaseLoss) for loss in losses)
+    True
+    >>> [loss.name for loss in losses if loss.has_hessian][:3]
+    ['squared_error', 'huber', 'squared_epsilon_insensitive']
     """
 
     name = ""
