@@ -164,6 +164,20 @@ class DaskObjective(Objective):
         self.unchecked.difference_update(checked)
         return results
 
+    def _per_block(self, task, raw, *args):
+        """One delayed ``task(spec, X_b, y_b, weight_b, raw_b, *args)`` per block."""
+        return [
+            delayed(task)(
+                self.spec,
+                self.blocks.X[b],
+                self.blocks.y[b],
+                self.blocks.weight_block(b),
+                None if raw is None else raw.block(b),
+                *args,
+            )
+            for b in range(len(self.blocks))
+        ]
+
     def raw_prediction(self, coef, intercept):
         """``X @ coef + intercept``, persisted block by block on the workers."""
         checks = self._checks("X")
@@ -233,21 +247,15 @@ class DaskObjective(Objective):
         """
         raw.compact()
         checks = self._checks("X", "y")
-        tasks = [
-            delayed(_value_gradient_hessian_task)(
-                self.spec,
-                self.blocks.X[b],
-                self.blocks.y[b],
-                self.blocks.weight_block(b),
-                raw.block(b),
-                coef,
-                intercept,
-                low_precision,
-                checks["X"],
-                checks["y"],
-            )
-            for b in range(len(self.blocks))
-        ]
+        tasks = self._per_block(
+            _value_gradient_hessian_task,
+            raw,
+            coef,
+            intercept,
+            low_precision,
+            checks["X"],
+            checks["y"],
+        )
         results = self._compute(tasks, ("X", "y"))
         n = self.n_samples
         self.n_clipped += sum(result[3] for result in results)
@@ -261,21 +269,9 @@ class DaskObjective(Objective):
         if raw is not None:
             raw.compact()
         checks = self._checks("X", "y")
-        tasks = [
-            delayed(_hessian_task)(
-                self.spec,
-                self.blocks.X[b],
-                self.blocks.y[b],
-                self.blocks.weight_block(b),
-                None if raw is None else raw.block(b),
-                coef,
-                intercept,
-                low_precision,
-                checks["X"],
-                checks["y"],
-            )
-            for b in range(len(self.blocks))
-        ]
+        tasks = self._per_block(
+            _hessian_task, raw, coef, intercept, low_precision, checks["X"], checks["y"]
+        )
         return sum(self._compute(tasks, ("X", "y"))) / self.n_samples
 
 
@@ -333,19 +329,7 @@ class DaskLinearObjective(DaskObjective):
         raw.compact()
 
         def product(params):
-            tasks = [
-                delayed(_hessian_product_task)(
-                    self.spec,
-                    self.blocks.X[b],
-                    self.blocks.y[b],
-                    self.blocks.weight_block(b),
-                    raw.block(b),
-                    coef,
-                    intercept,
-                    params,
-                )
-                for b in range(len(self.blocks))
-            ]
+            tasks = self._per_block(_hessian_product_task, raw, coef, intercept, params)
             return sum(self._compute(tasks)) / self.n_samples
 
         return product
