@@ -18,6 +18,10 @@ import scipy.sparse as sp
 from scipy.linalg.blas import get_blas_funcs
 from sklearn.utils._array_api import get_namespace, get_namespace_and_device
 
+from skgd._loss_kernels import MAX_DLOSS, weighted_loss_gradient, weighted_loss_sum
+from skgd._step_pass import step_pass
+from skgd._step_pass import supports as supports_step_pass
+
 
 class Objective:
     """What every objective shares: its data's storage and ``value_gradient``."""
@@ -41,6 +45,23 @@ class Objective:
         loss, grad_coef, grad_intercept = self.loss_gradient(coef, intercept, raw=raw)
         grad_coef = grad_coef + self.penalty.smooth_gradient(coef)
         return loss + self.penalty.value(coef), self.pack(grad_coef, grad_intercept)
+
+    def step_value_gradient(self, w, raw, step, scale):
+        """The raw predictions of ``step``, and ``J`` and its gradient at ``w + scale·step``.
+
+        ``w`` and ``step`` are packed parameters and ``raw`` the raw
+        predictions at ``w``. A Newton iteration needs all three, and some
+        data let them come from one pass.
+
+        Returns
+        -------
+        raw_step : array
+        value : float
+        gradient : array
+        """
+        raw_step = self.raw_prediction(*self.unpack(step))
+        trial = self.unpack(w + scale * step)
+        return (raw_step, *self.value_gradient(*trial, raw=raw + scale * raw_step))
 
     def gradient_hessian(self, coef, intercept):
         """``J``, its gradient and its Hessian in the packed parameters."""
@@ -74,6 +95,9 @@ class LinearObjective(Objective):
     >>> objective.value(np.array([1.0]), 0.0)
     0.0
     """
+
+    # ``hessian`` can estimate the Hessian from a sample of rows.
+    samples_rows = True
 
     def __init__(self, loss, penalty, X, y, sample_weight, fit_intercept):
         self.loss = loss
@@ -113,7 +137,22 @@ class LinearObjective(Objective):
         """The sample-weighted mean loss."""
         if raw is None:
             raw = self.raw_prediction(coef, intercept)
+        if self._compiled(raw):
+            total = weighted_loss_sum(
+                self.loss.code, self.loss.param, self.y, raw, self.sample_weight
+            )
+            return total / self.n_samples
         return float(self.xp.mean(self.sample_weight * self.loss.loss(self.y, raw)))
+
+    def _compiled(self, raw):
+        """Whether the compiled per-sample loss serves these NumPy arrays."""
+        return (
+            self.loss.code >= 0
+            and isinstance(raw, np.ndarray)
+            and raw.dtype in (np.float32, np.float64)
+            and isinstance(self.y, np.ndarray)
+            and raw.dtype == self.y.dtype == self.sample_weight.dtype
+        )
 
     def value(self, coef, intercept, raw=None):
         """``J(coef, intercept)``; ``raw`` as in :meth:`value_gradient`."""
@@ -148,16 +187,40 @@ class LinearObjective(Objective):
         if raw is None:
             raw = X @ coef + intercept
         n_rows = y.shape[0]
-        loss = float(xp.sum(weight * self.loss.loss(y, raw))) / n_rows
-        dloss = self.loss.gradient(y, raw)
-        n_clipped = int(xp.sum(xp.astype(xp.abs(dloss) > MAX_DLOSS, xp.int64)))
-        if n_clipped:
-            self.n_clipped += n_clipped
-            dloss = xp.clip(dloss, -MAX_DLOSS, MAX_DLOSS)
-        dloss = weight * dloss
+        if self._compiled(raw):
+            dloss = np.empty_like(raw)
+            loss, n_clipped = weighted_loss_gradient(
+                self.loss.code, self.loss.param, y, raw, weight, dloss
+            )
+            loss /= n_rows
+        else:
+            loss = float(xp.sum(weight * self.loss.loss(y, raw))) / n_rows
+            dloss = self.loss.gradient(y, raw)
+            n_clipped = int(xp.sum(xp.astype(xp.abs(dloss) > MAX_DLOSS, xp.int64)))
+            if n_clipped:
+                dloss = xp.clip(dloss, -MAX_DLOSS, MAX_DLOSS)
+            dloss = weight * dloss
+        self.n_clipped += n_clipped
         grad_coef = _rmatvec(X_T, dloss) / n_rows
         grad_intercept = float(xp.sum(dloss)) / n_rows if self.fit_intercept else 0.0
         return loss, grad_coef, grad_intercept
+
+    def step_value_gradient(self, w, raw, step, scale):
+        """As :meth:`Objective.step_value_gradient`; one compiled pass over dense NumPy X."""
+        if not (self._compiled(raw) and supports_step_pass(self.X, raw)):
+            return super().step_value_gradient(w, raw, step, scale)
+        coef_step, intercept_step = self.unpack(step)
+        raw_step, loss_sum, grad_coef, grad_intercept, n_clipped = step_pass(
+            self.X, raw, coef_step, intercept_step, scale, self.y, self.sample_weight, self.loss
+        )
+        self.n_clipped += n_clipped
+        coef, intercept = self.unpack(w + scale * step)
+        n = self.n_samples
+        grad_coef = (grad_coef / n).astype(self.dtype, copy=False)
+        grad_coef = grad_coef + self.penalty.smooth_gradient(coef)
+        value = loss_sum / n + self.penalty.value(coef)
+        grad_intercept = grad_intercept / n if self.fit_intercept else 0.0
+        return raw_step, value, self.pack(grad_coef, grad_intercept)
 
     def hessian_product(self, coef, intercept, raw=None):
         """The Hessian of ``J`` as a function ``v ↦ H v`` on packed vectors.
@@ -179,11 +242,14 @@ class LinearObjective(Objective):
 
         return product
 
-    def hessian(self, coef, intercept, raw=None, low_precision=False):
+    def hessian(self, coef, intercept, raw=None, low_precision=False, rows=None):
         """The Hessian of ``J`` (smooth penalty only) in the packed parameters.
 
         ``raw`` as in :meth:`value_gradient`; ``low_precision`` sums
-        ``Xᵀ D X`` in float32 (see :func:`_weighted_gram`).
+        ``Xᵀ D X`` in float32 (see :func:`_weighted_gram`). ``rows``, sorted
+        row indices, estimates the data term from those rows alone, averaged
+        over them as :meth:`loss_gradient` does; ``raw`` stays the raw
+        prediction of every row.
 
         Returns
         -------
@@ -192,8 +258,12 @@ class LinearObjective(Objective):
         xp = self.xp
         if raw is None:
             raw = self.raw_prediction(coef, intercept)
-        hess_diag = self.sample_weight / self.n_samples * self.loss.hessian(self.y, raw)
-        H_coef, cross = _weighted_gram(self.X, hess_diag, low_precision)
+        y, weight, n_rows = self.y, self.sample_weight, self.n_samples
+        if rows is not None:
+            y, weight, raw = (take_rows(a, rows) for a in (y, weight, raw))
+            n_rows = rows.shape[0]
+        hess_diag = weight / n_rows * self.loss.hessian(y, raw)
+        H_coef, cross = _weighted_gram(self.X, hess_diag, low_precision, rows)
         H_coef = H_coef + self.penalty.l2 * xp.eye(
             self.n_features, dtype=H_coef.dtype, device=self.device
         )
@@ -207,10 +277,6 @@ class LinearObjective(Objective):
             ],
             axis=0,
         )
-
-
-# As in the compiled kernels and in scikit-learn: derivatives are bounded here.
-MAX_DLOSS = 1e12
 
 
 def take_rows(a, rows):
@@ -228,7 +294,7 @@ def _rmatvec(X_T, r):
     return X_T @ r
 
 
-def _weighted_gram(X, d, low_precision=False):
+def _weighted_gram(X, d, low_precision=False, rows=None):
     """``Xᵀ diag(d) X`` and ``Xᵀ d`` in row blocks, never an n × d weighted copy of X.
 
     With non-negative weights and NumPy data, each block is scaled by
@@ -236,7 +302,9 @@ def _weighted_gram(X, d, low_precision=False):
     update (syrk), which does half the work of a general product; ``Xᵀ d``
     (the intercept's column of a Hessian) is summed from the same block
     while it is in cache. ``low_precision`` sums float64 data in float32,
-    about twice as fast; the results come back in X's dtype.
+    about twice as fast; the results come back in X's dtype. ``rows``, if
+    given, are sorted row indices and ``d`` holds their weights: the sums run
+    over ``X[rows]``, gathered a block at a time.
 
     Returns
     -------
@@ -244,11 +312,17 @@ def _weighted_gram(X, d, low_precision=False):
     column : array of shape (n_features,)
     """
     if sp.issparse(X):
+        if rows is not None:
+            X = X[rows]
         Xd = X.multiply(np.asarray(d)[:, None]).tocsr()
         return np.asarray((X.T @ Xd).todense()), np.asarray(Xd.sum(axis=0)).ravel()
-    n_samples, n_features = X.shape
+    n_rows, n_features = d.shape[0], X.shape[1]
+
+    def block_of(start, stop):
+        return X[start:stop, ...] if rows is None else take_rows(X, rows[start:stop])
+
     is_numpy_float = isinstance(X, np.ndarray) and X.dtype in (np.float32, np.float64)
-    if is_numpy_float and not low_precision and np.all(d == d[0]):
+    if is_numpy_float and rows is None and not low_precision and np.all(d == d[0]):
         # Equal weights (squared error, unit sample weights): one product,
         # which NumPy computes by syrk on X itself, with no scaled copy.
         return d[0] * (X.T @ X), X.T @ d
@@ -258,11 +332,11 @@ def _weighted_gram(X, d, low_precision=False):
         root = np.sqrt(d)
         gram = np.zeros((n_features, n_features), dtype=dtype, order="F")
         column = np.zeros(n_features, dtype=np.float64)
-        buffer = np.empty((min(_GRAM_BLOCK_ROWS, n_samples), n_features), dtype=dtype)
-        for start in range(0, n_samples, _GRAM_BLOCK_ROWS):
-            stop = min(start + _GRAM_BLOCK_ROWS, n_samples)
+        buffer = np.empty((min(_GRAM_BLOCK_ROWS, n_rows), n_features), dtype=dtype)
+        for start in range(0, n_rows, _GRAM_BLOCK_ROWS):
+            stop = min(start + _GRAM_BLOCK_ROWS, n_rows)
             block = buffer[: stop - start]
-            np.multiply(X[start:stop], root[start:stop, None], out=block, casting="unsafe")
+            np.multiply(block_of(start, stop), root[start:stop, None], out=block, casting="unsafe")
             # block.T is Fortran-ordered: BLAS reads it without a copy.
             gram = syrk(1.0, block.T, beta=1.0, c=gram, trans=0, lower=0, overwrite_c=1)
             column += block.T @ root[start:stop].astype(dtype, copy=False)
@@ -270,12 +344,15 @@ def _weighted_gram(X, d, low_precision=False):
         return np.triu(gram) + np.triu(gram, 1).T, column.astype(X.dtype, copy=False)
     xp, _, device_ = get_namespace_and_device(X)
     gram = xp.zeros((n_features, n_features), dtype=X.dtype, device=device_)
-    for start in range(0, n_samples, _GRAM_BLOCK_ROWS):
-        # The standard leaves slices past the end unspecified: stop at n_samples.
-        stop = min(start + _GRAM_BLOCK_ROWS, n_samples)
-        block = X[start:stop, ...]
-        gram = gram + block.T @ (block * d[start:stop, None])
-    return gram, X.T @ d
+    column = xp.zeros((n_features,), dtype=X.dtype, device=device_)
+    for start in range(0, n_rows, _GRAM_BLOCK_ROWS):
+        # The standard leaves slices past the end unspecified: stop at n_rows.
+        stop = min(start + _GRAM_BLOCK_ROWS, n_rows)
+        block = block_of(start, stop)
+        weighted = block * d[start:stop, None]
+        gram = gram + block.T @ weighted
+        column = column + xp.sum(weighted, axis=0)
+    return gram, column
 
 
 # Rows per block of the weighted Gram matrix: large enough for BLAS to run at

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from skgd import DerivativeCheck, check_loss_derivatives
+from skgd import DerivativeCheck, _loss_kernels, check_loss_derivatives
 from skgd._loss import (
     CLASSIFICATION_LOSSES,
     LOSSES,
@@ -397,11 +397,14 @@ def test_compiled_scalar_twins_match_vectorized(name, epsilon):
         expected_value = loss.loss(y, p)
     expected_gradient = loss.gradient(y, p)
     value = np.array(
-        [_kernels.loss_value(loss.code, loss.param, yi, pi) for yi, pi in zip(y, p, strict=True)]
+        [
+            _loss_kernels.loss_value(loss.code, loss.param, yi, pi)
+            for yi, pi in zip(y, p, strict=True)
+        ]
     )
     gradient = np.array(
         [
-            _kernels.loss_gradient(loss.code, loss.param, yi, pi)
+            _loss_kernels.loss_gradient(loss.code, loss.param, yi, pi)
             for yi, pi in zip(y, p, strict=True)
         ]
     )
@@ -409,9 +412,39 @@ def test_compiled_scalar_twins_match_vectorized(name, epsilon):
     np.testing.assert_allclose(gradient, expected_gradient, rtol=1e-12, atol=0)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ALL_LOSSES)
+def test_compiled_weighted_sums_match_vectorized(name, dtype):
+    loss = make_loss(name, epsilon=0.5)
+    rng = np.random.default_rng(ALL_LOSSES.index(name))
+    p = rng.normal(scale=3.0, size=200).astype(dtype)
+    y = np.sign(rng.normal(size=200)) if loss.is_classification else rng.normal(size=200)
+    y = y.astype(dtype)
+    p[0], y[0] = 2e12, 1.0  # a derivative beyond MAX_DLOSS for the regression losses
+    weight = rng.uniform(0.1, 2.0, size=200).astype(dtype)
+    with np.errstate(over="ignore"):
+        expected_sum = float(np.sum(weight.astype(float) * loss.loss(y, p).astype(float)))
+    derivative = loss.gradient(y, p)
+    bound = _loss_kernels.MAX_DLOSS
+    expected_clipped = int(np.sum(np.abs(derivative) > bound))
+    expected_dloss = weight * np.clip(derivative, -bound, bound)
+    dloss = np.empty_like(p)
+    total, n_clipped = _loss_kernels.weighted_loss_gradient(
+        loss.code, loss.param, y, p, weight, dloss
+    )
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(total, expected_sum, rtol=rtol)
+    np.testing.assert_allclose(dloss, expected_dloss, rtol=rtol)
+    assert n_clipped == expected_clipped
+    assert n_clipped == int(name in ("squared_error", "squared_epsilon_insensitive"))
+    np.testing.assert_allclose(
+        _loss_kernels.weighted_loss_sum(loss.code, loss.param, y, p, weight), total, rtol=1e-12
+    )
+
+
 def test_compiled_twin_of_an_unknown_code_is_nan():
-    assert math.isnan(_kernels.loss_value(99, 0.0, 1.0, 1.0))
-    assert math.isnan(_kernels.loss_gradient(99, 0.0, 1.0, 1.0))
+    assert math.isnan(_loss_kernels.loss_value(99, 0.0, 1.0, 1.0))
+    assert math.isnan(_loss_kernels.loss_gradient(99, 0.0, 1.0, 1.0))
 
 
 # --------------------------------------------------------------------------

@@ -739,6 +739,47 @@ def test_loss_gradient_over_rows(sparse):
     np.testing.assert_allclose(total / objective.n_samples, objective.data_loss(coef, intercept))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("loss_name", ["log_loss", "squared_error", "huber", "modified_huber"])
+def test_one_pass_step_matches_separate_passes(loss_name, fit_intercept, dtype, monkeypatch):
+    # The compiled pass gives the step's raw predictions and the value and
+    # gradient at the trial point, with rows split over several threads.
+    from skgd import _step_pass
+    from skgd._objective import Objective
+
+    monkeypatch.setattr(_step_pass, "MIN_ROWS_PER_THREAD", 10)
+    objective, coef, intercept = _objective_data(False, loss_name, fit_intercept)
+    objective = LinearObjective(
+        objective.loss,
+        objective.penalty,
+        objective.X.astype(dtype),
+        objective.y.astype(dtype),
+        objective.sample_weight.astype(dtype),
+        fit_intercept,
+    )
+    w = objective.pack(coef.astype(dtype), intercept)
+    step = np.random.RandomState(1).normal(size=w.shape).astype(dtype)
+    raw = objective.raw_prediction(*objective.unpack(w))
+    fused = objective.step_value_gradient(w, raw, step, 0.5)
+    separate = Objective.step_value_gradient(objective, w, raw, step, 0.5)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for got, expected in zip(fused, separate, strict=True):
+        np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol)
+    assert fused[0].dtype == fused[2].dtype == dtype
+
+
+def test_one_pass_step_counts_clipped_derivatives():
+    objective, coef, intercept = _objective_data(False, "squared_error", True)
+    w = objective.pack(coef, intercept)
+    raw = objective.raw_prediction(coef, intercept)
+    step = np.zeros_like(w)
+    step[-1] = 1e13  # every residual beyond MAX_DLOSS
+    _, value, grad = objective.step_value_gradient(w, raw, step, 1.0)
+    assert objective.n_clipped == objective.n_samples
+    assert np.isfinite(value) and np.all(np.isfinite(grad))
+
+
 # --------------------------------------------------------------------------
 # L1 by proximal batch gradient descent
 
@@ -909,9 +950,9 @@ def _record_gram_precision(monkeypatch):
     flags = []
     original = _objective._weighted_gram
 
-    def recording(X, d, low_precision=False):
+    def recording(X, d, low_precision=False, rows=None):
         flags.append(low_precision)
-        return original(X, d, low_precision)
+        return original(X, d, low_precision, rows)
 
     for module in (_objective, _multinomial):
         monkeypatch.setattr(module, "_weighted_gram", recording)
@@ -959,6 +1000,80 @@ def test_quadratic_losses_keep_float64_hessians(monkeypatch):
     est = GDRegressor(solver="newton", alpha=1e-3).fit(X, y)
     assert flags == [False]
     assert est.n_iter_ == 1
+
+
+# --------------------------------------------------------------------------
+# Newton with Hessians from a sample of rows on tall dense data
+
+
+def _sample_everything(monkeypatch, fraction=1 / 8):
+    """Let every Newton fit sample its Hessian; record the rows of each Gram product."""
+    from skgd import _objective
+    from skgd._solvers import _hessian_sample
+
+    monkeypatch.setattr(_hessian_sample, "MIN_WORK", 0)
+    monkeypatch.setattr(_hessian_sample, "MIN_SAMPLE_ROWS_PER_PARAM", 1)
+    monkeypatch.setattr(_hessian_sample, "SAMPLE_FRACTION", fraction)
+    sampled = []
+    original = _objective._weighted_gram
+
+    def recording(X, d, low_precision=False, rows=None):
+        sampled.append(rows is not None)
+        return original(X, d, low_precision, rows)
+
+    monkeypatch.setattr(_objective, "_weighted_gram", recording)
+    return sampled
+
+
+def test_sampled_hessians_reach_the_exact_solution(monkeypatch):
+    X, y = make_classification(8000, 10, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    params = dict(loss="log_loss", solver="newton", alpha=1e-3, tol=1e-10)
+    exact = GDClassifier(**params).fit(X, y)
+    sampled = _sample_everything(monkeypatch)
+    fast = GDClassifier(**params).fit(X, y)
+    assert sampled and all(sampled)
+    assert fast.converged_
+    np.testing.assert_allclose(fast.coef_, exact.coef_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(fast.intercept_, exact.intercept_, rtol=1e-7, atol=1e-9)
+    again = GDClassifier(**params).fit(X, y)
+    np.testing.assert_array_equal(again.coef_, fast.coef_)
+
+
+def test_too_small_a_sample_gives_way_to_the_full_hessian(monkeypatch):
+    # 12 rows per half cannot estimate an 11 × 11 Hessian: the first step's
+    # estimated error is far above MAX_STEP_ERROR, so the fit goes on with
+    # full Hessians and reaches the exact solution.
+    X, y = make_classification(400, 10, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    params = dict(loss="log_loss", solver="newton", alpha=1e-2, tol=1e-10)
+    exact = GDClassifier(**params).fit(X, y)
+    sampled = _sample_everything(monkeypatch, fraction=0.06)
+    fast = GDClassifier(**params).fit(X, y)
+    assert sampled[:2] == [True, True] and not any(sampled[2:])
+    np.testing.assert_allclose(fast.coef_, exact.coef_, rtol=1e-9, atol=1e-12)
+
+
+def test_sampled_step_error_measures_the_spread():
+    from skgd._solvers._hessian_sample import sampled_step_error
+
+    hessian = np.diag([4.0, 1.0])
+    grad = np.array([1.0, -2.0])
+
+    def solve(rhs):
+        return np.linalg.solve(hessian, rhs)
+
+    step = -solve(grad)
+    assert sampled_step_error(solve, np.zeros((2, 2)), step, grad) == 0.0
+    # A spread of 10% of H changes the step by 10% in H's norm.
+    assert sampled_step_error(solve, 0.1 * hessian, step, grad) == pytest.approx(0.1)
+
+
+def test_quadratic_losses_never_sample_the_hessian(monkeypatch):
+    sampled = _sample_everything(monkeypatch)
+    X, y = _standardized_regression()
+    GDRegressor(solver="newton", alpha=1e-3).fit(X, y)
+    assert sampled == [False]
 
 
 # --------------------------------------------------------------------------

@@ -18,16 +18,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
-from skgd._loss import (
-    EPSILON_INSENSITIVE,
-    HINGE,
-    HUBER,
-    LOG_LOSS,
-    MODIFIED_HUBER,
-    SQUARED_EPSILON_INSENSITIVE,
-    SQUARED_ERROR,
-    SQUARED_HINGE,
-)
+from skgd._loss_kernels import MAX_DLOSS, loss_gradient, loss_value
 from skgd._schedules import INVSCALING, OPTIMAL
 
 # Step rules.
@@ -36,86 +27,11 @@ MOMENTUM = 1
 NESTEROV = 2
 
 
-# scikit-learn clips per-sample derivatives at this magnitude; so do we.
-MAX_DLOSS = 1e12
-
 _jit = njit(cache=True, nogil=True)
 # Reassociation lets LLVM vectorize the row dot products (several partial
 # sums); NaN and inf semantics stay intact, so divergence is still detected.
 # The results are deterministic from run to run on one machine.
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
-
-
-@_jit
-def loss_value(code, param, y, p):
-    """Scalar twin of ``BaseLoss.loss``."""
-    if code == SQUARED_ERROR:
-        return 0.5 * (p - y) * (p - y)
-    if code == HUBER:
-        r = abs(p - y)
-        return 0.5 * r * r if r <= param else param * r - 0.5 * param * param
-    if code == EPSILON_INSENSITIVE:
-        return max(0.0, abs(y - p) - param)
-    if code == SQUARED_EPSILON_INSENSITIVE:
-        z = max(0.0, abs(y - p) - param)
-        return z * z
-    z = y * p
-    if code == HINGE:
-        return max(0.0, param - z)
-    if code == LOG_LOSS:
-        return max(-z, 0.0) + math.log1p(math.exp(-abs(z)))
-    if code == MODIFIED_HUBER:
-        if z >= 1.0:
-            return 0.0
-        if z >= -1.0:
-            return (1.0 - z) * (1.0 - z)
-        return -4.0 * z
-    if code == SQUARED_HINGE:
-        m = max(0.0, param - z)
-        return m * m
-    return np.nan
-
-
-@_jit
-def loss_gradient(code, param, y, p):
-    """Scalar twin of ``BaseLoss.gradient``."""
-    if code == SQUARED_ERROR:
-        return p - y
-    if code == HUBER:
-        return min(max(p - y, -param), param)
-    if code == EPSILON_INSENSITIVE:
-        r = p - y
-        if r > param:
-            return 1.0
-        if r < -param:
-            return -1.0
-        return 0.0
-    if code == SQUARED_EPSILON_INSENSITIVE:
-        r = p - y
-        if r > param:
-            return 2.0 * (r - param)
-        if r < -param:
-            return 2.0 * (r + param)
-        return 0.0
-    z = y * p
-    if code == HINGE:
-        return -y if z <= param else 0.0
-    if code == LOG_LOSS:
-        # -y * sigmoid(-z), written so that exp never overflows.
-        if z >= 0.0:
-            e = math.exp(-z)
-            return -y * e / (1.0 + e)
-        return -y / (1.0 + math.exp(z))
-    if code == MODIFIED_HUBER:
-        if z >= 1.0:
-            return 0.0
-        if z >= -1.0:
-            return -2.0 * (1.0 - z) * y
-        return -4.0 * y
-    if code == SQUARED_HINGE:
-        m = param - z
-        return -2.0 * y * m if m > 0.0 else 0.0
-    return np.nan
 
 
 @_jit

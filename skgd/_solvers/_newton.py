@@ -24,6 +24,7 @@ import scipy.linalg
 from sklearn.utils._array_api import device as array_device
 from sklearn.utils._array_api import get_namespace
 
+from skgd._solvers._hessian_sample import MAX_STEP_ERROR, HessianSample, sampled_step_error
 from skgd._solvers._result import SolverResult
 
 ARMIJO = 1e-4
@@ -97,11 +98,38 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step, m
     message = f"Reached max_iter={max_iter} iterations."
     truncated = hasattr(objective, "hessian_product") and objective.n_features > CG_MIN_FEATURES
     low_precision = not truncated and _low_precision_pays(objective)
+    sample = None
+    if not truncated and HessianSample.pays(objective):
+        sample = HessianSample(objective.n_samples, w.shape[0])
 
     def curvature(w, raw):
+        """The Hessian at ``w`` and the spread of its sampling error (None if exact)."""
         if truncated:
-            return objective.hessian_product(*objective.unpack(w), raw=raw)
-        return objective.hessian(*objective.unpack(w), raw=raw, low_precision=low_precision)
+            return objective.hessian_product(*objective.unpack(w), raw=raw), None
+        if sample is not None:
+            return sample.hessian(objective, w, raw, low_precision)
+        coef, intercept = objective.unpack(w)
+        return objective.hessian(coef, intercept, raw=raw, low_precision=low_precision), None
+
+    def factorize(hessian, spread, w, raw, grad):
+        """A solver for the Newton system at ``w``, from ``hessian`` if it can be trusted.
+
+        A float32 sum too ill-conditioned for its precision, or a sample too
+        small for the step it gives, is replaced by a better Hessian at ``w``,
+        for the rest of the fit.
+        """
+        nonlocal low_precision, sample
+        while True:
+            solve, condition = _factorize(xp, hessian)
+            if low_precision and not condition <= LOW_PRECISION_MAX_CONDITION:
+                low_precision = False
+            elif spread is not None and (
+                sampled_step_error(solve, spread, -solve(grad), grad) > MAX_STEP_ERROR
+            ):
+                sample = None
+            else:
+                return solve
+            hessian, spread = curvature(w, raw)
 
     # The raw predictions are linear in w: kept along the iterates, each
     # iteration passes over X once for X·e and once for the gradient, and the
@@ -117,7 +145,7 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step, m
             "large. Scale the targets, or scale the features first (for example with "
             "StandardScaler in a Pipeline), or fit on float64 data."
         )
-    hessian = curvature(w, raw)
+    hessian, spread = curvature(w, raw)
     # Data on a cluster: a pass is a round trip, so the value, gradient and
     # Hessian come back together, at the line search's first trial.
     fused = not truncated and getattr(objective, "fused_passes", False)
@@ -134,21 +162,27 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step, m
         if hessian is not None and truncated:
             solve = _cg_solver(xp, hessian, grad)
         elif hessian is not None:
-            solve, condition = _factorize(xp, hessian)
-            if low_precision and not condition <= LOW_PRECISION_MAX_CONDITION:
-                low_precision = False
-                solve, _ = _factorize(xp, curvature(w, raw))
+            solve = factorize(hessian, spread, w, raw, grad)
         step = -solve(grad)
-        raw_step = objective.raw_prediction(*objective.unpack(step))
+        if fused:
+            raw_step = objective.raw_prediction(*objective.unpack(step))
+            first_trial = evaluate
+        else:
+            # The first trial is accepted in most iterations: its value and
+            # gradient come with the step's raw predictions (one pass over X
+            # where the objective can fuse them).
+            raw_step, *at_first_trial = objective.step_value_gradient(w, raw, step, max_step)
+
+            def first_trial(w_at, raw_at, at_first_trial=at_first_trial):
+                return (*at_first_trial, None)
+
         slope = float(xp.sum(grad * step))
         max_grad = _max_abs(xp, grad)
         if _below_precision(slope, value, w):
             # The predicted decrease is within the objective's rounding error,
             # so the line search cannot judge the step: the gradient does.
             w_trial, raw_trial = w + max_step * step, raw + max_step * raw_step
-            value_after, grad_trial = objective.value_gradient(
-                *objective.unpack(w_trial), raw=raw_trial
-            )
+            value_after, grad_trial = first_trial(w_trial, raw_trial)[:2]
             if not _max_abs(xp, grad_trial) < max_grad:
                 loss_curve.append(value)
                 _end_iteration(monitor, objective, w)
@@ -171,7 +205,7 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step, m
                 raw_step,
                 slope,
                 max_step,
-                first_trial=evaluate if fused else None,
+                first_trial=first_trial,
             )
             if not accepted:
                 loss_curve.append(value)
@@ -219,9 +253,9 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step, m
             # of data keeps the iterates identical.)
             hessian = None
         elif fresh_hessian is not None:
-            hessian = fresh_hessian
+            hessian, spread = fresh_hessian, None
         else:
-            hessian = curvature(w, raw)
+            hessian, spread = curvature(w, raw)
         fresh_hessian = None
     coef_out, intercept_out = objective.unpack(w)
     n_iter = len(loss_curve)

@@ -1,0 +1,137 @@
+"""Compiled per-sample losses: the scalar twins of :mod:`skgd._loss` and their sums.
+
+The scalar functions serve the epochs in :mod:`skgd._solvers._kernels`; the
+array functions give :class:`~skgd._objective.LinearObjective` the weighted
+loss and its derivatives over NumPy arrays in one pass, without the
+temporary arrays of the generic Array API code. ``tests/test_loss.py``
+checks both against :mod:`skgd._loss`.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+from skgd._loss import (
+    EPSILON_INSENSITIVE,
+    HINGE,
+    HUBER,
+    LOG_LOSS,
+    MODIFIED_HUBER,
+    SQUARED_EPSILON_INSENSITIVE,
+    SQUARED_ERROR,
+    SQUARED_HINGE,
+)
+
+# scikit-learn clips per-sample derivatives at this magnitude; so do we.
+MAX_DLOSS = 1e12
+
+_jit = njit(cache=True, nogil=True)
+
+
+@_jit
+def loss_value(code, param, y, p):
+    """Scalar twin of ``BaseLoss.loss``."""
+    if code == SQUARED_ERROR:
+        return 0.5 * (p - y) * (p - y)
+    if code == HUBER:
+        r = abs(p - y)
+        return 0.5 * r * r if r <= param else param * r - 0.5 * param * param
+    if code == EPSILON_INSENSITIVE:
+        return max(0.0, abs(y - p) - param)
+    if code == SQUARED_EPSILON_INSENSITIVE:
+        z = max(0.0, abs(y - p) - param)
+        return z * z
+    z = y * p
+    if code == HINGE:
+        return max(0.0, param - z)
+    if code == LOG_LOSS:
+        return max(-z, 0.0) + math.log1p(math.exp(-abs(z)))
+    if code == MODIFIED_HUBER:
+        if z >= 1.0:
+            return 0.0
+        if z >= -1.0:
+            return (1.0 - z) * (1.0 - z)
+        return -4.0 * z
+    if code == SQUARED_HINGE:
+        m = max(0.0, param - z)
+        return m * m
+    return np.nan
+
+
+@_jit
+def loss_gradient(code, param, y, p):
+    """Scalar twin of ``BaseLoss.gradient``."""
+    if code == SQUARED_ERROR:
+        return p - y
+    if code == HUBER:
+        return min(max(p - y, -param), param)
+    if code == EPSILON_INSENSITIVE:
+        r = p - y
+        if r > param:
+            return 1.0
+        if r < -param:
+            return -1.0
+        return 0.0
+    if code == SQUARED_EPSILON_INSENSITIVE:
+        r = p - y
+        if r > param:
+            return 2.0 * (r - param)
+        if r < -param:
+            return 2.0 * (r + param)
+        return 0.0
+    z = y * p
+    if code == HINGE:
+        return -y if z <= param else 0.0
+    if code == LOG_LOSS:
+        # -y * sigmoid(-z), written so that exp never overflows.
+        if z >= 0.0:
+            e = math.exp(-z)
+            return -y * e / (1.0 + e)
+        return -y / (1.0 + math.exp(z))
+    if code == MODIFIED_HUBER:
+        if z >= 1.0:
+            return 0.0
+        if z >= -1.0:
+            return -2.0 * (1.0 - z) * y
+        return -4.0 * y
+    if code == SQUARED_HINGE:
+        m = param - z
+        return -2.0 * y * m if m > 0.0 else 0.0
+    return np.nan
+
+
+@_jit
+def weighted_loss_sum(code, param, y, raw, weight):
+    """``Σ weightᵢ · loss(yᵢ, rawᵢ)``, summed in float64."""
+    total = 0.0
+    for i in range(raw.shape[0]):
+        total += weight[i] * loss_value(code, param, y[i], raw[i])
+    return total
+
+
+@_jit
+def weighted_loss_gradient(code, param, y, raw, weight, dloss):
+    """``Σ weightᵢ · loss(yᵢ, rawᵢ)``, and ``dloss[i] = weightᵢ · loss′(yᵢ, rawᵢ)``.
+
+    Derivatives beyond ``MAX_DLOSS`` are clipped there. Returns the sum and
+    the number of derivatives clipped.
+    """
+    total = 0.0
+    n_clipped = 0
+    for i in range(raw.shape[0]):
+        if code == LOG_LOSS:
+            # One exponential for both: e = exp(−|z|), z = y·p.
+            z = y[i] * raw[i]
+            e = math.exp(-abs(z))
+            value = max(-z, 0.0) + math.log1p(e)
+            derivative = -y[i] * (e if z >= 0.0 else 1.0) / (1.0 + e)
+        else:
+            value = loss_value(code, param, y[i], raw[i])
+            derivative = loss_gradient(code, param, y[i], raw[i])
+        if abs(derivative) > MAX_DLOSS:
+            n_clipped += 1
+            derivative = min(max(derivative, -MAX_DLOSS), MAX_DLOSS)
+        total += weight[i] * value
+        dloss[i] = weight[i] * derivative
+    return total, n_clipped
