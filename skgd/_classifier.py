@@ -229,8 +229,7 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
                 intercept_init=intercept_init,
                 sample_weight=sample_weight,
             )
-        X, y = self._validate_X_y(X, y, reset=not warm)
-        classes = _unique_labels(y)
+        X, y, classes = self._validate_X_y(X, y, reset=not warm)
         if classes.shape[0] < 2:
             raise ValueError(
                 f"The number of classes has to be greater than one; got "
@@ -304,11 +303,11 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
             return fit_classifier(
                 self, X, y, partial=True, classes=classes, sample_weight=sample_weight
             )
-        X, y = self._validate_X_y(X, y, reset=first_call)
+        X, y, labels = self._validate_X_y(X, y, reset=first_call)
         known = _unique_labels(_labels_like(classes, y)) if first_call else self.classes_
         if known.shape[0] < 2:
             raise ValueError(f"classes must hold at least two classes; got {to_host_list(known)}.")
-        unseen = _unseen_labels(y, known)
+        unseen = _unseen_labels(labels, known)
         if size(unseen):
             raise ValueError(
                 f"y holds labels {to_host_list(unseen)} that are not in classes "
@@ -341,12 +340,20 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
             dtype=[xp.float64, xp.float32],
             reset=reset,
         )
-        check_classification_targets(y)
+        if isinstance(y, np.ndarray) and y.dtype.kind in "biuf":
+            # The target check sorts y for its unique values too: give it
+            # these (a view of y that carries them) instead of a second sort.
+            labels = np.unique(y)
+            check_classification_targets(_with_unique(y, labels))
+        else:
+            check_classification_targets(y)
+            labels = _unique_labels(y)
         if not (isinstance(y, np.ndarray) and y.dtype.kind in "OUSV"):
             # Numeric labels follow X to its namespace and device; string
             # labels can only be NumPy, and only their encodings move.
             y = follow(y, X)
-        return X, y
+            labels = follow(labels, X)
+        return X, y, labels
 
     def _weights(self, X, y, classes, sample_weight):
         """Sample weights times class weights."""
@@ -582,10 +589,15 @@ def _labels_like(labels, y):
     return as_array(labels, y, y.dtype)
 
 
-def _unseen_labels(y, known):
-    """The labels of ``y`` that are not in ``known``."""
-    xp, _ = get_namespace(y)
+def _with_unique(y, labels):
+    """Numeric ``y`` viewed with its unique values attached, as scikit-learn's
+    ``attach_unique`` does, so that its target checks need not sort it again."""
+    return y.view(np.dtype(y.dtype, metadata={"unique": labels}))
+
+
+def _unseen_labels(labels, known):
+    """The ``labels`` (sorted, distinct) that are not in ``known``."""
+    xp, _ = get_namespace(labels)
     if _is_numpy_namespace(xp):
-        return np.setdiff1d(np.unique(y), known)
-    labels = _unique_labels(y)
-    return labels[~_isin(labels, follow(known, y), xp=xp)]
+        return np.setdiff1d(labels, known)
+    return labels[~_isin(labels, follow(known, labels), xp=xp)]

@@ -102,6 +102,16 @@ def loss_gradient(code, param, y, p):
 
 
 @_jit
+def loss_value_gradient(code, param, y, p):
+    """``(loss_value, loss_gradient)`` at one point, sharing the log loss's exponential."""
+    if code == LOG_LOSS:
+        z = y * p
+        e = math.exp(-abs(z))
+        return max(-z, 0.0) + math.log1p(e), -y * (e if z >= 0.0 else 1.0) / (1.0 + e)
+    return loss_value(code, param, y, p), loss_gradient(code, param, y, p)
+
+
+@_jit
 def weighted_loss_sum(code, param, y, raw, weight):
     """``Σ weightᵢ · loss(yᵢ, rawᵢ)``, summed in float64."""
     total = 0.0
@@ -120,15 +130,7 @@ def weighted_loss_gradient(code, param, y, raw, weight, dloss):
     total = 0.0
     n_clipped = 0
     for i in range(raw.shape[0]):
-        if code == LOG_LOSS:
-            # One exponential for both: e = exp(−|z|), z = y·p.
-            z = y[i] * raw[i]
-            e = math.exp(-abs(z))
-            value = max(-z, 0.0) + math.log1p(e)
-            derivative = -y[i] * (e if z >= 0.0 else 1.0) / (1.0 + e)
-        else:
-            value = loss_value(code, param, y[i], raw[i])
-            derivative = loss_gradient(code, param, y[i], raw[i])
+        value, derivative = loss_value_gradient(code, param, y[i], raw[i])
         if abs(derivative) > MAX_DLOSS:
             n_clipped += 1
             derivative = min(max(derivative, -MAX_DLOSS), MAX_DLOSS)

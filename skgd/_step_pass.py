@@ -20,8 +20,7 @@ import numpy as np
 from joblib import cpu_count
 from numba import njit
 
-from skgd._loss import LOG_LOSS
-from skgd._loss_kernels import MAX_DLOSS, loss_gradient, loss_value
+from skgd._loss_kernels import MAX_DLOSS, loss_value_gradient
 
 # Below this many rows a second thread costs more than it saves.
 MIN_ROWS_PER_THREAD = 20_000
@@ -43,15 +42,7 @@ def _step_pass_rows(
         z += intercept_step
         raw_step[i] = z
         p = raw[i] + scale * z
-        if code == LOG_LOSS:
-            # One exponential for both: e = exp(−|y·p|).
-            margin = y[i] * p
-            e = np.exp(-abs(margin))
-            value = max(-margin, 0.0) + np.log1p(e)
-            derivative = -y[i] * (e if margin >= 0.0 else 1.0) / (1.0 + e)
-        else:
-            value = loss_value(code, param, y[i], p)
-            derivative = loss_gradient(code, param, y[i], p)
+        value, derivative = loss_value_gradient(code, param, y[i], p)
         if abs(derivative) > MAX_DLOSS:
             n_clipped += 1
             derivative = min(max(derivative, -MAX_DLOSS), MAX_DLOSS)

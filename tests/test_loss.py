@@ -408,8 +408,16 @@ def test_compiled_scalar_twins_match_vectorized(name, epsilon):
             for yi, pi in zip(y, p, strict=True)
         ]
     )
+    both = np.array(
+        [
+            _loss_kernels.loss_value_gradient(loss.code, loss.param, yi, pi)
+            for yi, pi in zip(y, p, strict=True)
+        ]
+    )
     np.testing.assert_allclose(value, expected_value, rtol=1e-12, atol=0)
     np.testing.assert_allclose(gradient, expected_gradient, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(both[:, 0], expected_value, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(both[:, 1], expected_gradient, rtol=1e-12, atol=0)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -18,7 +18,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
-from skgd._loss_kernels import MAX_DLOSS, loss_gradient, loss_value
+from skgd._loss_kernels import MAX_DLOSS, loss_value_gradient
 from skgd._schedules import INVSCALING, OPTIMAL
 
 # Step rules.
@@ -77,29 +77,48 @@ def _prefetch(typingctx, array, i):
     return types.void(array, i), codegen
 
 
-def _prefetch_row(X, data, indices, indptr, i):
-    """Start fetching row ``i``: rows are visited in random order, and waiting
-    for each one from memory is most of an epoch's time otherwise."""
+# Rows are visited in random order, and waiting for each one from memory is
+# most of an epoch's time otherwise. While row k is processed, the rows
+# PREFETCH_DISTANCE ahead (their values, their labels and weights) are on
+# their way into cache, and for CSR the row pointers twice as far ahead, which
+# locating those rows needs first. (Distance 8 measured best of 2–16 here: a
+# sparse epoch went from 183 ms at distance 2 to 129 ms.)
+PREFETCH_DISTANCE = 8
+
+
+def _prefetch_ahead(X, data, indices, indptr, y, sample_weight, order, k):
+    """Start fetching what the steps ``PREFETCH_DISTANCE`` and twice that ahead need."""
     raise NotImplementedError("compiled only")
 
 
-@overload(_prefetch_row)
-def _prefetch_row_impl(X, data, indices, indptr, i):
+@overload(_prefetch_ahead)
+def _prefetch_ahead_impl(X, data, indices, indptr, y, sample_weight, order, k):
     # One hint per 64-byte cache line.
     if isinstance(X, types.NoneType):
 
-        def csr(X, data, indices, indptr, i):
-            for k in range(indptr[i], indptr[i + 1], max(1, 64 // data.itemsize)):
-                _prefetch(data, k)
-            for k in range(indptr[i], indptr[i + 1], max(1, 64 // indices.itemsize)):
-                _prefetch(indices, k)
+        def csr(X, data, indices, indptr, y, sample_weight, order, k):
+            n_rows = order.shape[0]
+            if k + 2 * PREFETCH_DISTANCE < n_rows:
+                _prefetch(indptr, order[k + 2 * PREFETCH_DISTANCE])
+            if k + PREFETCH_DISTANCE < n_rows:
+                i = order[k + PREFETCH_DISTANCE]
+                for q in range(indptr[i], indptr[i + 1], max(1, 64 // data.itemsize)):
+                    _prefetch(data, q)
+                for q in range(indptr[i], indptr[i + 1], max(1, 64 // indices.itemsize)):
+                    _prefetch(indices, q)
+                _prefetch(y, i)
+                _prefetch(sample_weight, i)
 
         return csr
 
-    def dense(X, data, indices, indptr, i):
-        row = X[i]
-        for j in range(0, row.shape[0], max(1, 64 // row.itemsize)):
-            _prefetch(row, j)
+    def dense(X, data, indices, indptr, y, sample_weight, order, k):
+        if k + PREFETCH_DISTANCE < order.shape[0]:
+            i = order[k + PREFETCH_DISTANCE]
+            row = X[i]
+            for j in range(0, row.shape[0], max(1, 64 // row.itemsize)):
+                _prefetch(row, j)
+            _prefetch(y, i)
+            _prefetch(sample_weight, i)
 
     return dense
 
@@ -125,28 +144,54 @@ def _row_truncate_l1(
     raise NotImplementedError("compiled only")
 
 
-@overload(_row_dot, jit_options={"fastmath": _FASTMATH})
+# Reassociation vectorizes the dense rows' loops. On CSR rows it would turn
+# coef[indices[k]] into AVX2 gathers, which are slower than scalar loads on
+# the machines measured (an epoch 30% slower), so the CSR loops keep IEEE
+# order.
+@njit(fastmath=_FASTMATH)
+def _dense_row_dot(X, i, coef):
+    acc = 0.0
+    for j in range(X.shape[1]):
+        acc += X[i, j] * coef[j]
+    return acc
+
+
+@njit(fastmath=_FASTMATH)
+def _dense_row_axpy(X, i, scale, out):
+    for j in range(X.shape[1]):
+        out[j] += scale * X[i, j]
+
+
+@overload(_row_dot)
 def _row_dot_impl(X, data, indices, indptr, i, coef):
     if isinstance(X, types.NoneType):
 
         def csr(X, data, indices, indptr, i, coef):
-            acc = 0.0
-            for k in range(indptr[i], indptr[i + 1]):
-                acc += data[k] * coef[indices[k]]
-            return acc
+            # Four partial sums, unrolled by hand: the additions no longer
+            # wait on each other, and the order stays fixed (deterministic).
+            start, stop = indptr[i], indptr[i + 1]
+            acc0 = acc1 = acc2 = acc3 = 0.0
+            k = start
+            while k + 4 <= stop:
+                acc0 += data[k] * coef[indices[k]]
+                acc1 += data[k + 1] * coef[indices[k + 1]]
+                acc2 += data[k + 2] * coef[indices[k + 2]]
+                acc3 += data[k + 3] * coef[indices[k + 3]]
+                k += 4
+            while k < stop:
+                acc0 += data[k] * coef[indices[k]]
+                k += 1
+            return (acc0 + acc1) + (acc2 + acc3)
 
         return csr
 
     def dense(X, data, indices, indptr, i, coef):
-        acc = 0.0
-        for j in range(X.shape[1]):
-            acc += X[i, j] * coef[j]
-        return acc
+        return _dense_row_dot(X, i, coef)
 
     return dense
 
 
-@overload(_row_axpy, jit_options={"fastmath": _FASTMATH})
+@overload(_row_axpy)
 def _row_axpy_impl(X, data, indices, indptr, i, scale, out):
     if isinstance(X, types.NoneType):
 
@@ -157,8 +202,7 @@ def _row_axpy_impl(X, data, indices, indptr, i, scale, out):
         return csr
 
     def dense(X, data, indices, indptr, i, scale, out):
-        for j in range(X.shape[1]):
-            out[j] += scale * X[i, j]
+        _dense_row_axpy(X, i, scale, out)
 
     return dense
 
@@ -298,11 +342,10 @@ def run_epoch(
         dloss_sum = 0.0
         for k in range(start, stop):
             i = order[k]
-            if k + 2 < n_rows:
-                _prefetch_row(X, data, indices, indptr, order[k + 2])
+            _prefetch_ahead(X, data, indices, indptr, y, sample_weight, order, k)
             p = wscale * _row_dot(X, data, indices, indptr, i, coef) + intercept
-            loss_sum += sample_weight[i] * loss_value(loss_code, loss_param, y[i], p)
-            dloss = loss_gradient(loss_code, loss_param, y[i], p)
+            value, dloss = loss_value_gradient(loss_code, loss_param, y[i], p)
+            loss_sum += sample_weight[i] * value
             if abs(dloss) > MAX_DLOSS:
                 # Counted: a derivative this large means the fit has diverged.
                 n_clipped += 1
@@ -465,8 +508,7 @@ def run_multinomial_epoch(
         dloss_sum[:] = 0.0
         for k in range(start, stop):
             i = order[k]
-            if k + 2 < n_rows:
-                _prefetch_row(X, data, indices, indptr, order[k + 2])
+            _prefetch_ahead(X, data, indices, indptr, y, sample_weight, order, k)
             top = -np.inf
             for c in range(n_classes):
                 scores[c] = wscale * _row_dot(X, data, indices, indptr, i, coef[c])
