@@ -144,6 +144,25 @@ class LinearObjective(Objective):
             return total / self.n_samples
         return float(self.xp.mean(self.sample_weight * self.loss.loss(self.y, raw)))
 
+    def weighted_derivatives(self, raw, y=None, weight=None):
+        """``Σ sᵢ loss(yᵢ, rawᵢ)``, the derivatives ``sᵢ loss′(yᵢ, rawᵢ)`` clipped at
+        ``MAX_DLOSS``, and how many were clipped; over all rows by default."""
+        xp = self.xp
+        y = self.y if y is None else y
+        weight = self.sample_weight if weight is None else weight
+        if self._compiled(raw):
+            dloss = np.empty_like(raw)
+            total, n_clipped = weighted_loss_gradient(
+                self.loss.code, self.loss.param, y, raw, weight, dloss
+            )
+            return total, dloss, n_clipped
+        total = float(xp.sum(weight * self.loss.loss(y, raw)))
+        dloss = self.loss.gradient(y, raw)
+        n_clipped = int(xp.sum(xp.astype(xp.abs(dloss) > MAX_DLOSS, xp.int64)))
+        if n_clipped:
+            dloss = xp.clip(dloss, -MAX_DLOSS, MAX_DLOSS)
+        return total, weight * dloss, n_clipped
+
     def _compiled(self, raw):
         """Whether the compiled per-sample loss serves these NumPy arrays."""
         return (
@@ -187,19 +206,8 @@ class LinearObjective(Objective):
         if raw is None:
             raw = X @ coef + intercept
         n_rows = y.shape[0]
-        if self._compiled(raw):
-            dloss = np.empty_like(raw)
-            loss, n_clipped = weighted_loss_gradient(
-                self.loss.code, self.loss.param, y, raw, weight, dloss
-            )
-            loss /= n_rows
-        else:
-            loss = float(xp.sum(weight * self.loss.loss(y, raw))) / n_rows
-            dloss = self.loss.gradient(y, raw)
-            n_clipped = int(xp.sum(xp.astype(xp.abs(dloss) > MAX_DLOSS, xp.int64)))
-            if n_clipped:
-                dloss = xp.clip(dloss, -MAX_DLOSS, MAX_DLOSS)
-            dloss = weight * dloss
+        loss, dloss, n_clipped = self.weighted_derivatives(raw, y, weight)
+        loss /= n_rows
         self.n_clipped += n_clipped
         grad_coef = _rmatvec(X_T, dloss) / n_rows
         grad_intercept = float(xp.sum(dloss)) / n_rows if self.fit_intercept else 0.0

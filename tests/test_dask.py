@@ -244,8 +244,9 @@ def test_convergence_warning_as_on_numpy(client):
     ids=["newton", "batch", "minibatch", "momentum", "multinomial-newton"],
 )
 def test_x_is_never_gathered(client, monkeypatch, estimator):
-    # Every result the client receives goes through dask.compute: record
-    # their sizes. Converting X itself (np.asarray(X), X.compute()) fails.
+    # Every result the client receives goes through dask.compute or
+    # Client.gather: record their sizes. Converting X itself
+    # (np.asarray(X), X.compute()) fails.
     X, y = _regression(n_samples=20_000, n_features=10)
     if isinstance(estimator, GDClassifier):
         y = (y > 0.5).astype(int) + (y > -0.5)
@@ -261,7 +262,15 @@ def test_x_is_never_gathered(client, monkeypatch, estimator):
     def refuse(*args, **kwargs):
         raise AssertionError("a dask array was brought to the client")
 
+    gather = distributed.Client.gather
+
+    def recording_gather(self, *args, **kwargs):
+        results = gather(self, *args, **kwargs)
+        received.append(sizeof(results))
+        return results
+
     monkeypatch.setattr(dask, "compute", recording_compute)
+    monkeypatch.setattr(distributed.Client, "gather", recording_gather)
     monkeypatch.setattr(da.Array, "__array__", refuse)
     monkeypatch.setattr(da.Array, "compute", refuse)
     estimator.fit(Xd, yd)

@@ -1,12 +1,18 @@
-"""Row blocks of dask arrays, and per-block vectors kept where they were computed.
+"""Row blocks of dask arrays, tasks over them, and vectors kept where they were computed.
 
 The objectives and epochs in this package work on *row blocks*: ``X``, ``y``
-and the sample weights cut at the same rows, one delayed object per block.
-A task given a block's delayed objects runs on the worker that holds them
-(the distributed scheduler places a task next to its largest input), so a
-pass over ``X`` moves only its small results.
+and the sample weights cut at the same rows. A task given a block runs on
+the worker that holds it (the distributed scheduler places a task next to
+its largest input), so a pass over ``X`` moves only its small results.
+
+:class:`BlockRunner` runs one task per block and brings back the small part
+of each result. On a distributed cluster it submits the tasks as futures on
+the persisted blocks: no task graph is built or optimized per pass, which
+on a cluster of two local workers saves more time than the pass itself
+takes. With dask's local schedulers it runs them with ``dask.compute``.
 """
 
+import operator
 import sys
 
 import dask
@@ -18,6 +24,10 @@ def distributed_client():
     """The distributed ``Client`` dask computes with now, or None."""
     if "distributed" not in sys.modules:
         return None
+    if dask.config.get("scheduler", "dask.distributed") != "dask.distributed":
+        # A local scheduler chosen over the client, as with
+        # dask.config.set(scheduler="threads").
+        return None
     from distributed import default_client
 
     try:
@@ -27,14 +37,13 @@ def distributed_client():
 
 
 class RowBlocks:
-    """``X``, ``y`` and sample weights as lists of delayed row blocks.
+    """``X``, ``y`` and sample weights as lists of row blocks.
 
     On a distributed cluster the arrays are persisted first: the blocks are
     computed once and stay on the workers for the whole fit (spread over
-    them, never gathered), so that each pass reads memory instead of
-    recomputing or re-sending the blocks. With dask's local schedulers they
-    are not persisted, so data read from disk stays out of core: each pass
-    reads the blocks again.
+    them, never gathered), and each is named by its future. With dask's
+    local schedulers they are not persisted, so data read from disk stays
+    out of core: each pass reads the blocks again, as delayed objects.
 
     Parameters
     ----------
@@ -45,14 +54,17 @@ class RowBlocks:
 
     def __init__(self, X, y, sample_weight):
         arrays = [X, y] + ([] if sample_weight is None else [sample_weight])
-        if distributed_client() is not None:
+        self.client = distributed_client()
+        if self.client is not None:
             arrays = list(dask.persist(*arrays))
-        # The delayed blocks below name the persisted results without holding
-        # them: the arrays keep them alive for as long as the blocks are used.
+        # The blocks below name the persisted results; the arrays keep them
+        # alive for as long as the blocks are used.
         self.arrays = arrays
-        self.X = list(arrays[0].to_delayed()[:, 0])
-        self.y = list(arrays[1].to_delayed())
-        self.weight = list(arrays[2].to_delayed()) if sample_weight is not None else None
+        blocks = [_blocks_of(array, self.client) for array in arrays]
+        self.X, self.y = blocks[0], blocks[1]
+        if self.client is not None:
+            self.X = [self.client.submit(_aligned, block, pure=False) for block in self.X]
+        self.weight = blocks[2] if sample_weight is not None else None
         self.n_rows = [int(n) for n in X.chunks[0]]
         self.n_samples, self.n_features = X.shape
 
@@ -64,15 +76,93 @@ class RowBlocks:
         return None if self.weight is None else self.weight[b]
 
 
-class BlockSum:
-    """A lazy linear combination ``Σ cₖ vₖ`` of vectors held in row blocks.
+def _blocks_of(array, client):
+    """The row blocks of ``array``, in order: futures when persisted on a cluster."""
+    if client is None:
+        delayed_blocks = array.to_delayed()
+        return list(delayed_blocks[:, 0] if array.ndim == 2 else delayed_blocks)
+    from distributed import futures_of
 
-    The Newton solver keeps the raw predictions ``X w`` along its iterates
-    and forms trial points as ``raw + s * raw_step``. Here each ``vₖ`` is a
-    list of persisted per-block arrays on the workers, and those operations
-    only combine the scalars: a block task receives its block's terms
-    (:meth:`block`) and sums them, O(n / n_blocks) work instead of a pass
-    over ``X``. :meth:`compact` persists the sum once it is kept.
+    by_key = {future.key: future for future in futures_of(array)}
+    keys = array.__dask_keys__()
+    return [by_key[key[0] if array.ndim == 2 else key] for key in keys]
+
+
+def _aligned(block):
+    """``block``, copied once if its memory is not aligned (run on a worker).
+
+    Blocks that travelled to the workers inside a task graph (a NumPy array
+    given to ``da.from_array``) are unpickled into unaligned buffers, and
+    NumPy multiplies unaligned arrays without BLAS: four to ten times slower
+    per pass. The copy lives on the worker for the fit.
+    """
+    if isinstance(block, np.ndarray) and not block.flags.aligned:
+        return np.array(block, order="C")
+    return block
+
+
+class BlockRunner:
+    """Runs ``task(X_b, y_b, weight_b, *args)`` on every row block ``b``.
+
+    A task returns ``(kept, small)``. ``kept`` (vectors over the block's
+    rows, or None) stays where the task ran and is named by the block's
+    handle; ``small`` (O(d) or O(d²)) comes back to the client.
+
+    Parameters
+    ----------
+    blocks : RowBlocks
+    """
+
+    def __init__(self, blocks):
+        self.blocks = blocks
+
+    def run(self, task, args, read_X=True):
+        """Run ``task`` on every block; ``args(b)`` gives block ``b``'s other arguments.
+
+        Returns the handles of the blocks' results (for :class:`BlockSum`)
+        and the list of their small parts.
+        """
+        blocks = self.blocks
+        calls = [
+            (
+                blocks.X[b] if read_X else None,
+                blocks.y[b],
+                blocks.weight_block(b),
+                *args(b),
+            )
+            for b in range(len(blocks))
+        ]
+        client = blocks.client
+        if client is None:
+            results = dask.compute(*[delayed(task, pure=False)(*call) for call in calls])
+            return list(results), [result[1] for result in results]
+        # One map call per kind of task: far less scheduling work than a
+        # submit per block.
+        handles = client.map(task, *zip(*calls, strict=True), pure=False)
+        smalls = client.map(operator.itemgetter(1), handles, pure=False)
+        return handles, client.gather(smalls)
+
+
+class MatVec:
+    """The raw predictions ``X_b @ coef + intercept``, computed by the task that needs them."""
+
+    def __init__(self, coef, intercept):
+        self.coef = coef
+        self.intercept = intercept
+
+
+class BlockSum:
+    """A lazy linear combination ``Σ cₖ vₖ`` of vectors over the row blocks.
+
+    The solvers keep the raw predictions ``X w`` along their iterates and
+    form trial points as ``raw + s * raw_step``. Here each ``vₖ`` is either a
+    :class:`MatVec` (``X w`` not yet computed) or a vector kept by an earlier
+    task, ``(handles, slot)``: slot ``slot`` of the ``kept`` part of each
+    block's result. Arithmetic only combines the scalars; a block task
+    receives its block's terms (:meth:`block`) and evaluates them with
+    :func:`combine`. A task that evaluates a sum keeps it, and
+    :meth:`replace` then points the sum at that result, so it is computed
+    once.
     """
 
     # NumPy scalars on the left of ``*`` must defer to __rmul__.
@@ -81,11 +171,16 @@ class BlockSum:
     def __init__(self, terms):
         self.terms = list(terms)
 
+    @classmethod
+    def of(cls, coef, intercept):
+        """``X @ coef + intercept``, to be computed by the task that reads it."""
+        return cls([(1.0, MatVec(coef, intercept), None)])
+
     def __add__(self, other):
         return BlockSum(self.terms + other.terms)
 
     def __mul__(self, scale):
-        return BlockSum([(float(scale) * c, blocks) for c, blocks in self.terms])
+        return BlockSum([(float(scale) * c, vector, slot) for c, vector, slot in self.terms])
 
     __rmul__ = __mul__
 
@@ -95,23 +190,34 @@ class BlockSum:
     def __sub__(self, other):
         return self + (-other)
 
-    def block(self, b):
-        """The terms of block ``b``: ``[(cₖ, vₖ[b]), ...]`` for :func:`combine`."""
-        return [(c, blocks[b]) for c, blocks in self.terms]
+    @property
+    def reads_X(self):
+        """Whether evaluating the sum needs ``X`` (a product not computed yet)."""
+        return any(isinstance(vector, MatVec) for _, vector, _ in self.terms)
 
-    def compact(self):
-        """Replace the terms by their persisted sum, in place; returns self."""
-        if len(self.terms) > 1:
-            n_blocks = len(self.terms[0][1])
-            blocks = [delayed(combine)(self.block(b)) for b in range(n_blocks)]
-            self.terms = [(1.0, list(dask.persist(*blocks)))]
+    def block(self, b):
+        """The terms of block ``b``, for :func:`combine`."""
+        return [
+            (c, vector if isinstance(vector, MatVec) else vector[b], slot)
+            for c, vector, slot in self.terms
+        ]
+
+    def replace(self, handles, slot=0):
+        """Point the sum at the vectors tasks kept in ``slot`` of their results."""
+        self.terms = [(1.0, handles, slot)]
         return self
 
 
-def combine(terms):
-    """``Σ cₖ vₖ`` of one block's terms (run on a worker)."""
-    scale, vector = terms[0]
-    total = scale * np.asarray(vector)
-    for scale, vector in terms[1:]:
-        total = total + scale * vector
-    return total
+def combine(terms, raw_prediction):
+    """``Σ cₖ vₖ`` of one block's terms (run on a worker).
+
+    ``raw_prediction(coef, intercept)`` computes the block's products.
+    """
+    total = None
+    for scale, vector, slot in terms:
+        if isinstance(vector, MatVec):
+            value = raw_prediction(vector.coef, vector.intercept)
+        else:
+            value = vector[0][slot]
+        total = scale * value if total is None else total + scale * value
+    return np.asarray(total)

@@ -27,13 +27,11 @@ Newton line search evaluates trial points from them without a pass over X.
 
 from typing import NamedTuple
 
-import dask
 import numpy as np
-from dask import delayed
 from sklearn.utils._array_api import get_namespace
 from sklearn.utils.validation import assert_all_finite
 
-from skgd._dask._blocks import BlockSum, RowBlocks, combine
+from skgd._dask._blocks import BlockRunner, BlockSum, RowBlocks, combine
 from skgd._dask._epoch import epoch_plan, run_blockwise_epoch
 from skgd._loss import LogLoss
 from skgd._multinomial import MultinomialObjective
@@ -105,6 +103,9 @@ class DaskObjective(Objective):
         self.X = X
         self.y = y
         self.blocks = RowBlocks(X, y, sample_weight)
+        self.runner = BlockRunner(self.blocks)
+        # The last line search's trial points and their kept raw predictions.
+        self._trials = []
         self.n_samples, self.n_features = X.shape
         self.dtype = X.dtype
         self.penalty = spec_args["penalty"]
@@ -130,8 +131,7 @@ class DaskObjective(Objective):
         """``1 / mean(sample_weight)``, checking the weights in one pass."""
         if sample_weight is None:
             return 1.0
-        tasks = [delayed(_weight_summary)(block) for block in self.blocks.weight]
-        sums = dask.compute(*tasks)
+        _, sums = self.runner.run(_weight_task, lambda b: (), read_X=False)
         total = sum(s for s, _ in sums)
         if any(bad for _, bad in sums):
             raise ValueError(
@@ -158,36 +158,38 @@ class DaskObjective(Objective):
     def _checks(self, *names):
         return {name: name in self.unchecked for name in names}
 
-    def _compute(self, tasks, checked=()):
-        """Run one pass (one task per block) and bring the small results back."""
-        results = dask.compute(*tasks)
-        self.unchecked.difference_update(checked)
-        return results
+    def _pass(self, task, raw, *args, read_X=True):
+        """One ``task`` per block; returns the list of the blocks' small results.
 
-    def _per_block(self, task, raw, *args):
-        """One delayed ``task(spec, X_b, y_b, weight_b, raw_b, *args)`` per block."""
-        return [
-            delayed(task)(
-                self.spec,
-                self.blocks.X[b],
-                self.blocks.y[b],
-                self.blocks.weight_block(b),
-                None if raw is None else raw.block(b),
-                *args,
-            )
-            for b in range(len(self.blocks))
-        ]
+        Each task gets its block's terms of ``raw`` (a :class:`BlockSum`, or
+        None) and keeps the raw predictions it evaluated, which ``raw`` then
+        names: a sum is computed once.
+        """
+        read_X = read_X or (raw is not None and raw.reads_X)
+        checks = self._checks("X", "y")
+        spec = self.spec
+
+        def args_of(b):
+            terms = None if raw is None else raw.block(b)
+            return (spec, terms, checks["X"] and read_X, checks["y"], *args)
+
+        handles, smalls = self.runner.run(task, args_of, read_X=read_X)
+        self.unchecked.difference_update(("X", "y") if read_X else ("y",))
+        if raw is not None:
+            raw.replace(handles)
+        return smalls
 
     def raw_prediction(self, coef, intercept):
-        """``X @ coef + intercept``, persisted block by block on the workers."""
-        checks = self._checks("X")
-        tasks = [
-            delayed(_raw_task)(self.spec, X, coef, intercept, checks["X"]) for X in self.blocks.X
-        ]
-        persisted = list(dask.persist(*tasks))
-        # Persisting computes asynchronously on a cluster: a bad block raises
-        # when its result is first used, in the pass that reads it.
-        return BlockSum([(1.0, persisted)])
+        """``X @ coef + intercept``, computed by the first pass that reads it."""
+        return BlockSum.of(coef, intercept)
+
+    def _raw_at(self, coef, intercept):
+        """The raw predictions at a point: kept from the last line search's
+        trials if it is one of them, else to be computed."""
+        for trial_coef, trial_intercept, raw in self._trials:
+            if np.array_equal(coef, trial_coef) and np.array_equal(intercept, trial_intercept):
+                return raw
+        return BlockSum.of(coef, intercept)
 
     def loss_gradient(self, coef, intercept, rows=None, raw=None, need_gradient=True):
         """Data term and its gradient over all rows, one task per block.
@@ -197,30 +199,11 @@ class DaskObjective(Objective):
         """
         if rows is not None:
             raise NotImplementedError("Objectives over dask arrays do not gather sampled rows.")
-        if raw is not None and need_gradient:
-            # A gradient is asked for at a point the solver keeps (a line
-            # search's trials ask for values only): store its predictions
-            # as one vector per block.
-            raw.compact()
-        read_X = raw is None or need_gradient
-        checks = self._checks("X", "y")
-        tasks = []
-        for b in range(len(self.blocks)):
-            tasks.append(
-                delayed(_loss_gradient_task)(
-                    self.spec,
-                    self.blocks.X[b] if read_X else None,
-                    self.blocks.y[b],
-                    self.blocks.weight_block(b),
-                    None if raw is None else raw.block(b),
-                    coef,
-                    intercept,
-                    need_gradient,
-                    checks["X"] and read_X,
-                    checks["y"],
-                )
-            )
-        results = self._compute(tasks, ("X", "y") if read_X else ("y",))
+        if raw is None:
+            raw = self._raw_at(coef, intercept)
+        results = self._pass(
+            _loss_gradient_task, raw, coef, intercept, need_gradient, read_X=need_gradient
+        )
         n = self.n_samples
         loss = sum(result[0] for result in results) / n
         self.n_clipped += sum(result[3] for result in results)
@@ -231,7 +214,7 @@ class DaskObjective(Objective):
         return loss, grad_coef.astype(self.dtype, copy=False), grad_intercept
 
     def value(self, coef, intercept, raw=None):
-        """``J(coef, intercept)``; from ``raw`` (cached predictions) without reading X."""
+        """``J(coef, intercept)``; from ``raw`` (kept predictions) without reading X."""
         loss = self.loss_gradient(coef, intercept, raw=raw, need_gradient=False)[0]
         return loss + self.penalty.value(coef)
 
@@ -245,18 +228,7 @@ class DaskObjective(Objective):
         Each block's objective includes the penalty; weighted by ``n_b / n``
         the penalty terms add up to the penalty once.
         """
-        raw.compact()
-        checks = self._checks("X", "y")
-        tasks = self._per_block(
-            _value_gradient_hessian_task,
-            raw,
-            coef,
-            intercept,
-            low_precision,
-            checks["X"],
-            checks["y"],
-        )
-        results = self._compute(tasks, ("X", "y"))
+        results = self._pass(_value_gradient_hessian_task, raw, coef, intercept, low_precision)
         n = self.n_samples
         self.n_clipped += sum(result[3] for result in results)
         value = sum(result[0] for result in results) / n
@@ -266,13 +238,10 @@ class DaskObjective(Objective):
 
     def hessian(self, coef, intercept, raw=None, low_precision=False):
         """The Hessian of ``J`` in the packed parameters: ``Σ_b (n_b / n) H_b``."""
-        if raw is not None:
-            raw.compact()
-        checks = self._checks("X", "y")
-        tasks = self._per_block(
-            _hessian_task, raw, coef, intercept, low_precision, checks["X"], checks["y"]
-        )
-        return sum(self._compute(tasks, ("X", "y"))) / self.n_samples
+        if raw is None:
+            raw = self._raw_at(coef, intercept)
+        results = self._pass(_hessian_task, raw, coef, intercept, low_precision)
+        return sum(results) / self.n_samples
 
 
 class DaskLinearObjective(DaskObjective):
@@ -312,11 +281,7 @@ class DaskLinearObjective(DaskObjective):
 
     def baseline_value(self):
         """``J`` of the all-zero model, from the targets alone."""
-        tasks = [
-            delayed(_baseline_task)(self.spec, self.blocks.y[b], self.blocks.weight_block(b))
-            for b in range(len(self.blocks))
-        ]
-        return sum(self._compute(tasks)) / self.n_samples
+        return sum(self._pass(_baseline_task, None, read_X=False)) / self.n_samples
 
     def hessian_product(self, coef, intercept, raw=None):
         """``v ↦ H v`` on packed vectors, one pass over the blocks per product.
@@ -325,14 +290,51 @@ class DaskLinearObjective(DaskObjective):
         Hessian would be the largest thing to travel.
         """
         if raw is None:
-            raw = self.raw_prediction(coef, intercept)
-        raw.compact()
+            raw = self._raw_at(coef, intercept)
 
         def product(params):
-            tasks = self._per_block(_hessian_product_task, raw, coef, intercept, params)
-            return sum(self._compute(tasks)) / self.n_samples
+            results = self._pass(_hessian_product_task, raw, coef, intercept, params)
+            return sum(results) / self.n_samples
 
         return product
+
+    def trial_evaluations(self, coef, intercept, direction, direction_intercept, steps):
+        """The data term and its gradient at ``w − η d`` for every ``η`` in ``steps``, in one pass.
+
+        What a backtracking line search along ``d`` needs, for all its
+        trials in one round trip: each block computes ``X d`` once and each
+        trial from the raw predictions kept at ``w``, O(n) apiece, and the
+        trials' gradients ``Xᵀ R`` in one product. The trials' raw
+        predictions stay on the workers: a later pass at one of the trial
+        points starts from them.
+
+        Returns
+        -------
+        list of (loss, grad_coef, grad_intercept), one per step.
+        """
+        raw = self._raw_at(coef, intercept)
+        steps = np.asarray(steps, dtype=np.float64)
+        results = self._pass(
+            _trial_task, raw, coef, intercept, direction, direction_intercept, steps, read_X=True
+        )
+        n = self.n_samples
+        self.n_clipped += sum(result[3] for result in results)
+        losses = sum(result[0] for result in results) / n
+        grads = sum(result[1] for result in results) / n
+        grad_intercepts = sum(result[2] for result in results) / n
+        # Trial j's raw predictions: raw − η_j X d, from what the tasks kept.
+        self._trials = [
+            (
+                coef - step * direction,
+                intercept - step * direction_intercept,
+                BlockSum([(1.0, raw.terms[0][1], 0), (-step, raw.terms[0][1], 1)]),
+            )
+            for step in steps
+        ]
+        return [
+            (float(losses[j]), grads[j].astype(self.dtype, copy=False), float(grad_intercepts[j]))
+            for j in range(steps.shape[0])
+        ]
 
 
 class DaskMultinomialObjective(DaskObjective):
@@ -365,6 +367,11 @@ class DaskMultinomialObjective(DaskObjective):
 
 
 # -- block tasks (run on the workers) -------------------------------------------
+#
+# Each takes its block's X (or None), y and weights, then the spec, its terms
+# of the raw predictions and the finiteness checks still due, and returns
+# ``(kept, small)`` (see BlockRunner): ``kept`` holds the raw predictions it
+# evaluated, ``small`` goes to the client.
 
 
 def _check_finite(array, name, check):
@@ -372,30 +379,33 @@ def _check_finite(array, name, check):
         assert_all_finite(array, input_name=name)
 
 
-def _weight_summary(weight):
+def _weight_task(X, y, weight):
     """A block's weight sum, and whether it holds a negative or non-finite weight."""
     weight = np.asarray(weight)
     bad = bool(weight.size) and not (np.all(np.isfinite(weight)) and weight.min() >= 0)
-    return float(np.sum(weight, dtype=np.float64)), bad
+    return None, (float(np.sum(weight, dtype=np.float64)), bad)
 
 
-def _raw_task(spec, X, coef, intercept, check_X):
-    _check_finite(X, "X", check_X)
-    objective = spec.objective(X, np.zeros(X.shape[0], dtype=spec.dtype), None)
-    return objective.raw_prediction(coef, intercept)
-
-
-def _loss_gradient_task(
-    spec, X, y, weight, raw_terms, coef, intercept, need_gradient, check_X, check_y
-):
-    """The block's data term (and gradient) times its number of rows."""
+def _block_objective(X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept):
+    """The block's NumPy objective and its raw predictions at ``(coef, intercept)``."""
     if X is not None:
         _check_finite(X, "X", check_X)
     _check_finite(y, "y", check_y)
     objective = spec.objective(X, y, weight)
-    raw = None if raw_terms is None else combine(raw_terms)
-    n_rows = y.shape[0]
+    if raw_terms is None:
+        return objective, objective.raw_prediction(coef, intercept)
+    return objective, combine(raw_terms, objective.raw_prediction)
+
+
+def _loss_gradient_task(
+    X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept, need_gradient
+):
+    """The block's data term (and gradient) times its number of rows."""
     with np.errstate(over="ignore", invalid="ignore"):
+        objective, raw = _block_objective(
+            X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept
+        )
+        n_rows = y.shape[0]
         if isinstance(objective, MultinomialObjective):
             loss, grad, grad_intercept = objective.loss_gradient(
                 coef, intercept, need_gradient=need_gradient, raw=raw
@@ -405,47 +415,87 @@ def _loss_gradient_task(
         else:
             loss, grad, grad_intercept = objective.data_loss(coef, intercept, raw), None, None
     if not need_gradient:
-        return loss * n_rows, None, None, objective.n_clipped
-    return loss * n_rows, grad * n_rows, grad_intercept * n_rows, objective.n_clipped
+        return (raw,), (loss * n_rows, None, None, objective.n_clipped)
+    small = (loss * n_rows, grad * n_rows, grad_intercept * n_rows, objective.n_clipped)
+    return (raw,), small
 
 
-def _hessian_task(spec, X, y, weight, raw_terms, coef, intercept, low_precision, check_X, check_y):
-    _check_finite(X, "X", check_X)
-    _check_finite(y, "y", check_y)
-    objective = spec.objective(X, y, weight)
-    raw = None if raw_terms is None else combine(raw_terms)
+def _hessian_task(X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept, low_precision):
     with np.errstate(over="ignore", invalid="ignore"):
+        objective, raw = _block_objective(
+            X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept
+        )
         hessian = objective.hessian(coef, intercept, raw=raw, low_precision=low_precision)
-    return np.asarray(hessian) * y.shape[0]
+    return (raw,), np.asarray(hessian) * y.shape[0]
 
 
 def _value_gradient_hessian_task(
-    spec, X, y, weight, raw_terms, coef, intercept, low_precision, check_X, check_y
+    X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept, low_precision
 ):
     """The block's ``J``, gradient and Hessian, each times its number of rows."""
-    _check_finite(X, "X", check_X)
-    _check_finite(y, "y", check_y)
-    objective = spec.objective(X, y, weight)
-    raw = combine(raw_terms)
     with np.errstate(over="ignore", invalid="ignore"):
+        objective, raw = _block_objective(
+            X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept
+        )
         value, gradient = objective.value_gradient(coef, intercept, raw=raw)
         hessian = objective.hessian(coef, intercept, raw=raw, low_precision=low_precision)
     n_rows = y.shape[0]
-    return (
+    small = (
         value * n_rows,
         np.asarray(gradient) * n_rows,
         np.asarray(hessian) * n_rows,
         objective.n_clipped,
     )
+    return (raw,), small
 
 
-def _hessian_product_task(spec, X, y, weight, raw_terms, coef, intercept, params):
-    objective = spec.objective(X, y, weight)
-    product = objective.hessian_product(coef, intercept, raw=combine(raw_terms))
-    return np.asarray(product(params)) * y.shape[0]
+def _hessian_product_task(
+    X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept, params
+):
+    objective, raw = _block_objective(
+        X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept
+    )
+    product = objective.hessian_product(coef, intercept, raw=raw)
+    return (raw,), np.asarray(product(params)) * y.shape[0]
 
 
-def _baseline_task(spec, y, weight):
+def _trial_task(
+    X,
+    y,
+    weight,
+    spec,
+    raw_terms,
+    check_X,
+    check_y,
+    coef,
+    intercept,
+    direction,
+    direction_intercept,
+    steps,
+):
+    """The block's data terms and gradients (times its rows) at ``w − η d``, η in ``steps``."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        objective, raw = _block_objective(
+            X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept
+        )
+        raw_direction = objective.raw_prediction(direction, direction_intercept)
+        trials = raw[:, None] - raw_direction[:, None] * steps[None, :].astype(raw.dtype)
+        losses = np.empty(steps.shape[0])
+        dloss = np.empty_like(trials, order="F")
+        n_clipped = 0
+        for j in range(steps.shape[0]):
+            losses[j], dloss[:, j], clipped = objective.weighted_derivatives(
+                np.ascontiguousarray(trials[:, j])
+            )
+            n_clipped += clipped
+        # The trials' gradients in one product: X is read once.
+        grads = (X.T @ dloss).T
+        grad_intercepts = dloss.sum(axis=0) if spec.fit_intercept else np.zeros(steps.shape[0])
+    return (raw, raw_direction), (losses, grads, grad_intercepts, n_clipped)
+
+
+def _baseline_task(X, y, weight, spec, raw_terms, check_X, check_y):
+    _check_finite(y, "y", check_y)
     objective = spec.objective(None, y, weight)
     with np.errstate(over="ignore", invalid="ignore"):
-        return objective.baseline_value() * y.shape[0]
+        return None, objective.baseline_value() * y.shape[0]

@@ -231,6 +231,9 @@ def _predictions_overflow(objective, coef, intercept):
     """
     if not (isinstance(coef, np.ndarray) and coef.dtype == np.float32):
         return False
+    if hasattr(objective, "blockwise_epoch"):
+        # Blocks on a cluster: the divergence checks on the values suffice.
+        return False
     with np.errstate(over="ignore", invalid="ignore"):
         raw = objective.raw_prediction(coef, intercept)
     return not bool(np.all(np.isfinite(raw)))
@@ -404,10 +407,22 @@ def _backtracking_step(objective, state, schedule):
     if schedule.passed_at_once:
         eta *= 2.0
     schedule.passed_at_once = True
-    for _ in range(MAX_HALVINGS):
+    # Data on a cluster: each pass is a round trip, so the trials come in
+    # batches of TRIALS_PER_PASS from one pass (without L1, the trial points
+    # lie on one line, w − η ∇F). The iterates are those of one trial a pass.
+    batched = hasattr(objective, "trial_evaluations") and not penalty.l1
+    for halvings in range(MAX_HALVINGS):
         coef_new = penalty.prox_l1(coef - eta * grad, eta)
         intercept_new = intercept - eta * grad_intercept
-        evaluation = objective.loss_gradient(coef_new, intercept_new)
+        if not batched:
+            evaluation = objective.loss_gradient(coef_new, intercept_new)
+        else:
+            if halvings % TRIALS_PER_PASS == 0:
+                steps = eta * 0.5 ** np.arange(TRIALS_PER_PASS)
+                pending = iter(
+                    objective.trial_evaluations(coef, intercept, grad, grad_intercept, steps)
+                )
+            evaluation = next(pending)
         step = coef_new - coef
         step_intercept = intercept_new - intercept
         slope = _dot(grad, step) + _dot(grad_intercept, step_intercept)
@@ -427,6 +442,8 @@ def _backtracking_step(objective, state, schedule):
 
 # Halvings before the backtracking line search gives up on a step.
 MAX_HALVINGS = 60
+# Trials evaluated per pass where a pass is a round trip (see above).
+TRIALS_PER_PASS = 2
 # Below this relative change of F, the line search measures it by gradients.
 ROUNDING = 1e-10
 

@@ -135,7 +135,16 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step, m
     # iteration passes over X once for X·e and once for the gradient, and the
     # line search's trials cost O(n) each.
     raw = objective.raw_prediction(*objective.unpack(w))
-    value, grad = objective.value_gradient(*objective.unpack(w), raw=raw)
+    # Data on a cluster: a pass is a round trip, so the value, gradient and
+    # Hessian come back together, here and at the line search's first trial.
+    fused = not truncated and getattr(objective, "fused_passes", False)
+    if fused:
+        value, grad, hessian = objective.value_gradient_hessian(
+            *objective.unpack(w), raw=raw, low_precision=low_precision
+        )
+        spread = None
+    else:
+        value, grad = objective.value_gradient(*objective.unpack(w), raw=raw)
     if not np.isfinite(value):
         # Targets whose squares overflow (1e20 in float32): no step can be
         # measured, and the line search would return a meaningless model.
@@ -145,10 +154,8 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step, m
             "large. Scale the targets, or scale the features first (for example with "
             "StandardScaler in a Pipeline), or fit on float64 data."
         )
-    hessian, spread = curvature(w, raw)
-    # Data on a cluster: a pass is a round trip, so the value, gradient and
-    # Hessian come back together, at the line search's first trial.
-    fused = not truncated and getattr(objective, "fused_passes", False)
+    if not fused:
+        hessian, spread = curvature(w, raw)
 
     def evaluate(w_at, raw_at):
         return objective.value_gradient_hessian(
@@ -196,7 +203,7 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step, m
             w, raw, grad, full_step = w_trial, raw_trial, grad_trial, max_step == 1.0
             step_size = max_step
         else:
-            s, accepted, evaluation = _line_search(
+            s, accepted, evaluation, raw_accepted = _line_search(
                 objective,
                 w,
                 raw,
@@ -218,7 +225,9 @@ def _newton_loop(objective, coef, intercept, max_iter, tol, verbose, max_step, m
                     else "The line search failed before the gradient met tol."
                 )
                 break
-            w, raw, full_step = w + s * step, raw + s * raw_step, s == 1.0
+            # The trial's own raw predictions: on a cluster, those its
+            # evaluation kept on the workers.
+            w, raw, full_step = w + s * step, raw_accepted, s == 1.0
             step_size = s
             if fused and evaluation is None:
                 evaluation = evaluate(w, raw)
@@ -298,11 +307,12 @@ def _line_search(objective, w, raw, value, step, raw_step, slope, max_step=1.0, 
     given, evaluates ``(value, gradient, hessian)`` at the first trial point
     in one pass.
 
-    Returns the accepted fraction of the step, whether one was accepted, and
-    the first trial's evaluation if that trial was the one accepted.
+    Returns the accepted fraction of the step, whether one was accepted,
+    the first trial's evaluation if that trial was the one accepted, and the
+    accepted trial's raw predictions.
     """
     if not slope < 0.0:
-        return 0.0, False, None
+        return 0.0, False, None, raw
     s = max_step
     for halvings in range(MAX_HALVINGS):
         w_trial, raw_trial = w + s * step, raw + s * raw_step
@@ -313,9 +323,9 @@ def _line_search(objective, w, raw, value, step, raw_step, slope, max_step=1.0, 
         else:
             value_trial = objective.value(*objective.unpack(w_trial), raw=raw_trial)
         if np.isfinite(value_trial) and value_trial <= value + ARMIJO * s * slope:
-            return s, True, evaluation
+            return s, True, evaluation, raw_trial
         s *= 0.5
-    return 0.0, False, None
+    return 0.0, False, None, raw
 
 
 def _cg_solver(xp, hessian_product, grad):
