@@ -77,6 +77,7 @@ def _sample_weight(n):
         dict(solver="newton", loss="huber", alpha=1e-3, tol=1e-7),
         dict(solver="batch", learning_rate="constant", eta0=0.5, tol=1e-6),
         dict(solver="batch", learning_rate="line_search", penalty="elasticnet", alpha=1e-2),
+        dict(solver="batch", learning_rate="line_search", alpha=1e-2, tol=None, max_iter=40),
     ],
 )
 def test_regressor_matches_numpy(client, params):
@@ -227,6 +228,37 @@ def test_convergence_warning_as_on_numpy(client):
         )
         with pytest.warns(ConvergenceWarning):
             estimator.fit(Xd, yd)
+
+
+@pytest.mark.parametrize(
+    ("params", "extra_passes"),
+    [
+        # Newton: one pass for the start, then one per iteration (each
+        # fetches the value, gradient and Hessian at the full step).
+        (dict(solver="newton", loss="log_loss", alpha=1e-3, tol=1e-10), 1),
+        # Batch with the line search: the start, then one pass per iteration
+        # whenever one of its two trials passes; a few need a second pass.
+        (dict(solver="batch", learning_rate="line_search", loss="log_loss", max_iter=30), 8),
+    ],
+    ids=["newton", "batch-line-search"],
+)
+def test_one_round_trip_per_iteration(client, monkeypatch, params, extra_passes):
+    from skgd._dask import _blocks
+
+    X, y = _classification()
+    Xd, yd = _dask(X, y)
+    passes = []
+    run = _blocks.BlockRunner.run
+
+    def counting(self, task, *args, **kwargs):
+        passes.append(task.__name__)
+        return run(self, task, *args, **kwargs)
+
+    monkeypatch.setattr(_blocks.BlockRunner, "run", counting)
+    estimator = GDClassifier(**params).fit(Xd, yd)
+    numpy_fit = GDClassifier(**params).fit(X, y)
+    assert estimator.n_iter_ == numpy_fit.n_iter_
+    assert len(passes) <= estimator.n_iter_ + extra_passes
 
 
 # -- what travels ------------------------------------------------------------------
