@@ -218,10 +218,11 @@ class LinearObjective(Objective):
         if not (self._compiled(raw) and supports_step_pass(self.X, raw)):
             return super().step_value_gradient(w, raw, step, scale)
         coef_step, intercept_step = self.unpack(step)
-        raw_step, loss_sum, grad_coef, grad_intercept, n_clipped = step_pass(
-            self.X, raw, coef_step, intercept_step, scale, self.y, self.sample_weight, self.loss
+        raw_step, loss_sums, grad_coefs, grad_intercepts, n_clipped = step_pass(
+            self.X, raw, coef_step, intercept_step, [scale], self.y, self.sample_weight, self.loss
         )
         self.n_clipped += n_clipped
+        loss_sum, grad_coef, grad_intercept = loss_sums[0], grad_coefs[0], grad_intercepts[0]
         coef, intercept = self.unpack(w + scale * step)
         n = self.n_samples
         grad_coef = (grad_coef / n).astype(self.dtype, copy=False)

@@ -1,4 +1,4 @@
-"""One compiled pass over dense X for a search direction and its full step.
+"""One compiled pass over dense X for a search direction and trial steps along it.
 
 A Newton iteration needs the direction's raw predictions ``X·e`` (for the
 line search's trials) and, once a step is accepted, the loss and gradient
@@ -8,6 +8,10 @@ all three at once, each row read from memory once: ``zᵢ = xᵢ·e``, then the
 loss and its derivative at ``rawᵢ + s·zᵢ``, then ``rᵢ xᵢ`` into the gradient
 while the row is still in cache. When the line search rejects the full
 step, the caller still has ``X·e`` for its next trials.
+
+A line search on a cluster, where each pass is a round trip, evaluates
+several trials ``raw + sₜ·X·e`` in the same pass: the row is read once for
+all of them.
 
 Rows are split between threads (the kernel releases the GIL), each summing
 its own partial gradient, since one core cannot stream X at the memory's
@@ -28,12 +32,15 @@ MIN_ROWS_PER_THREAD = 20_000
 
 @njit(cache=True, nogil=True, fastmath={"reassoc", "contract", "nsz"})
 def _step_pass_rows(
-    X, raw, coef_step, intercept_step, scale, y, weight, code, param, raw_step, grad
+    X, raw, coef_step, intercept_step, scales, y, weight, code, param, raw_step, grads, sums
 ):
-    """The pass over ``X``'s rows; returns (loss sum, intercept gradient, clipped count)."""
+    """The pass over ``X``'s rows; returns the number of derivatives clipped.
+
+    Trial ``t`` adds its loss sum to ``sums[t, 0]``, its intercept gradient
+    to ``sums[t, 1]`` and its coefficient gradient to ``grads[t]``.
+    """
     n_features = X.shape[1]
-    total = 0.0
-    grad_intercept = 0.0
+    n_trials = scales.shape[0]
     n_clipped = 0
     for i in range(X.shape[0]):
         z = 0.0
@@ -41,17 +48,17 @@ def _step_pass_rows(
             z += X[i, j] * coef_step[j]
         z += intercept_step
         raw_step[i] = z
-        p = raw[i] + scale * z
-        value, derivative = loss_value_gradient(code, param, y[i], p)
-        if abs(derivative) > MAX_DLOSS:
-            n_clipped += 1
-            derivative = min(max(derivative, -MAX_DLOSS), MAX_DLOSS)
-        total += weight[i] * value
-        r = weight[i] * derivative
-        grad_intercept += r
-        for j in range(n_features):
-            grad[j] += r * X[i, j]
-    return total, grad_intercept, n_clipped
+        for t in range(n_trials):
+            value, derivative = loss_value_gradient(code, param, y[i], raw[i] + scales[t] * z)
+            if abs(derivative) > MAX_DLOSS:
+                n_clipped += 1
+                derivative = min(max(derivative, -MAX_DLOSS), MAX_DLOSS)
+            r = weight[i] * derivative
+            sums[t, 0] += weight[i] * value
+            sums[t, 1] += r
+            for j in range(n_features):
+                grads[t, j] += r * X[i, j]
+    return n_clipped
 
 
 def supports(X, raw):
@@ -65,8 +72,8 @@ def supports(X, raw):
     )
 
 
-def step_pass(X, raw, coef_step, intercept_step, scale, y, weight, loss):
-    """``X·e`` and the weighted loss and gradient sums at ``raw + scale·X·e``.
+def step_pass(X, raw, coef_step, intercept_step, scales, y, weight, loss, n_threads=None):
+    """``X·e`` and the weighted loss and gradient sums at ``raw + s·X·e`` for each ``s``.
 
     Parameters
     ----------
@@ -75,31 +82,37 @@ def step_pass(X, raw, coef_step, intercept_step, scale, y, weight, loss):
         Raw predictions at the current point.
     coef_step, intercept_step : ndarray of shape (n_features,), float
         The direction ``e``.
-    scale : float
-        The trial's fraction of the direction.
+    scales : sequence of float
+        The trials' multiples of the direction.
     y, weight : ndarray of shape (n_samples,)
     loss : BaseLoss
         One with a compiled twin (``loss.code >= 0``).
+    n_threads : int, default=None
+        At most this many threads; None for as many as the machine has
+        cores (a worker of a cluster passes its own share).
 
     Returns
     -------
     raw_step : ndarray of shape (n_samples,)
         ``X·e + intercept_step``.
-    loss_sum : float
-        ``Σ weightᵢ loss(yᵢ, pᵢ)`` at the trial.
-    grad_coef : ndarray of shape (n_features,)
+    loss_sums : ndarray of shape (n_trials,)
+        ``Σ weightᵢ loss(yᵢ, pᵢ)`` at each trial.
+    grad_coefs : ndarray of shape (n_trials, n_features)
         ``Σ weightᵢ loss′(yᵢ, pᵢ) xᵢ``, in float64.
-    grad_intercept : float
+    grad_intercepts : ndarray of shape (n_trials,)
         ``Σ weightᵢ loss′(yᵢ, pᵢ)``.
     n_clipped : int
         Derivatives clipped at ``MAX_DLOSS``.
     """
     n_samples, n_features = X.shape
+    scales = np.asarray(scales, dtype=np.float64)
+    n_trials = scales.shape[0]
     raw_step = np.empty_like(raw)
     coef_step = np.ascontiguousarray(coef_step, dtype=X.dtype)
-    n_threads = max(1, min(cpu_count(), n_samples // MIN_ROWS_PER_THREAD))
+    n_threads = max(1, min(n_threads or cpu_count(), n_samples // MIN_ROWS_PER_THREAD))
     bounds = np.linspace(0, n_samples, n_threads + 1).astype(int)
-    grads = np.zeros((n_threads, n_features))
+    grads = np.zeros((n_threads, n_trials, n_features))
+    sums = np.zeros((n_threads, n_trials, 2))
 
     def run(k):
         rows = slice(bounds[k], bounds[k + 1])
@@ -108,21 +121,20 @@ def step_pass(X, raw, coef_step, intercept_step, scale, y, weight, loss):
             raw[rows],
             coef_step,
             float(intercept_step),
-            float(scale),
+            scales,
             y[rows],
             weight[rows],
             loss.code,
             loss.param,
             raw_step[rows],
             grads[k],
+            sums[k],
         )
 
     if n_threads == 1:
-        parts = [run(0)]
+        n_clipped = run(0)
     else:
         with ThreadPoolExecutor(n_threads) as pool:
-            parts = list(pool.map(run, range(n_threads)))
-    loss_sum = sum(part[0] for part in parts)
-    grad_intercept = sum(part[1] for part in parts)
-    n_clipped = sum(part[2] for part in parts)
-    return raw_step, loss_sum, grads.sum(axis=0), grad_intercept, n_clipped
+            n_clipped = sum(pool.map(run, range(n_threads)))
+    sums = sums.sum(axis=0)
+    return raw_step, sums[:, 0], grads.sum(axis=0), sums[:, 1], n_clipped

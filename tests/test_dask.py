@@ -243,18 +243,18 @@ def test_convergence_warning_as_on_numpy(client):
     ids=["newton", "batch-line-search"],
 )
 def test_one_round_trip_per_iteration(client, monkeypatch, params, extra_passes):
-    from skgd._dask import _blocks
+    from skgd._dask import _runner
 
     X, y = _classification()
     Xd, yd = _dask(X, y)
     passes = []
-    run = _blocks.BlockRunner.run
+    run = _runner.BlockRunner.run
 
     def counting(self, task, *args, **kwargs):
         passes.append(task.__name__)
         return run(self, task, *args, **kwargs)
 
-    monkeypatch.setattr(_blocks.BlockRunner, "run", counting)
+    monkeypatch.setattr(_runner.BlockRunner, "run", counting)
     estimator = GDClassifier(**params).fit(Xd, yd)
     numpy_fit = GDClassifier(**params).fit(X, y)
     assert estimator.n_iter_ == numpy_fit.n_iter_
@@ -276,8 +276,8 @@ def test_one_round_trip_per_iteration(client, monkeypatch, params, extra_passes)
     ids=["newton", "batch", "minibatch", "momentum", "multinomial-newton"],
 )
 def test_x_is_never_gathered(client, monkeypatch, estimator):
-    # Every result the client receives goes through dask.compute or
-    # Client.gather: record their sizes. Converting X itself
+    # Every result the client receives goes through dask.compute,
+    # Client.gather or an actor's reply: record their sizes. Converting X itself
     # (np.asarray(X), X.compute()) fails.
     X, y = _regression(n_samples=20_000, n_features=10)
     if isinstance(estimator, GDClassifier):
@@ -301,8 +301,16 @@ def test_x_is_never_gathered(client, monkeypatch, estimator):
         received.append(sizeof(results))
         return results
 
+    actor_result = distributed.actor.ActorFuture.result
+
+    def recording_actor_result(self, *args, **kwargs):
+        result = actor_result(self, *args, **kwargs)
+        received.append(sizeof(result))
+        return result
+
     monkeypatch.setattr(dask, "compute", recording_compute)
     monkeypatch.setattr(distributed.Client, "gather", recording_gather)
+    monkeypatch.setattr(distributed.actor.ActorFuture, "result", recording_actor_result)
     monkeypatch.setattr(da.Array, "__array__", refuse)
     monkeypatch.setattr(da.Array, "compute", refuse)
     estimator.fit(Xd, yd)

@@ -769,6 +769,42 @@ def test_one_pass_step_matches_separate_passes(loss_name, fit_intercept, dtype, 
     assert fused[0].dtype == fused[2].dtype == dtype
 
 
+@pytest.mark.parametrize("loss_name", ["log_loss", "squared_error"])
+def test_one_pass_evaluates_several_trials(loss_name):
+    # The trials of a line search share the pass: each trial's loss and
+    # gradient equal those of a pass of its own.
+    from skgd._step_pass import step_pass
+
+    objective, coef, intercept = _objective_data(False, loss_name, True)
+    raw = objective.raw_prediction(coef, intercept)
+    direction = np.random.RandomState(2).normal(size=coef.shape)
+    args = (objective.X, raw, direction, 0.3)
+    rest = (objective.y, objective.sample_weight, objective.loss)
+    scales = [-1.0, -0.5, 0.25]
+    raw_step, losses, grads, grad_intercepts, _ = step_pass(*args, scales, *rest, n_threads=1)
+    assert losses.shape == grad_intercepts.shape == (3,)
+    assert grads.shape == (3, coef.shape[0])
+    for t, scale in enumerate(scales):
+        one = step_pass(*args, [scale], *rest)
+        np.testing.assert_allclose(one[0], raw_step, rtol=1e-14)
+        np.testing.assert_allclose(one[1][0], losses[t], rtol=1e-12)
+        np.testing.assert_allclose(one[2][0], grads[t], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(one[3][0], grad_intercepts[t], rtol=1e-12, atol=1e-12)
+
+
+def test_one_pass_log_loss_keeps_tiny_losses():
+    # log(1 + e^−z) for z = 40 or 50 is about e^−z: the pass (compiled with
+    # reassociation for its row products) must not round it to 0.
+    from skgd._loss import LogLoss
+    from skgd._step_pass import step_pass
+
+    raw = np.array([40.0, 50.0, 700.0])
+    X, y, weight = np.ones((3, 1)), np.ones(3), np.ones(3)
+    _, losses, _, _, _ = step_pass(X, raw, np.zeros(1), 0.0, [1.0], y, weight, LogLoss())
+    np.testing.assert_allclose(losses[0], np.sum(np.log1p(np.exp(-raw))), rtol=1e-14)
+    assert losses[0] > 0.0
+
+
 def test_one_pass_step_counts_clipped_derivatives():
     objective, coef, intercept = _objective_data(False, "squared_error", True)
     w = objective.pack(coef, intercept)

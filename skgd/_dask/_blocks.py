@@ -1,23 +1,17 @@
-"""Row blocks of dask arrays, tasks over them, and vectors kept where they were computed.
+"""Row blocks of dask arrays, and sums of vectors kept over them.
 
 The objectives and epochs in this package work on *row blocks*: ``X``, ``y``
-and the sample weights cut at the same rows. A task given a block runs on
-the worker that holds it (the distributed scheduler places a task next to
-its largest input), so a pass over ``X`` moves only its small results.
-
-:class:`BlockRunner` runs one task per block and brings back the small part
-of each result. On a distributed cluster it submits the tasks as futures on
-the persisted blocks: no task graph is built or optimized per pass, which
-on a cluster of two local workers saves more time than the pass itself
-takes. With dask's local schedulers it runs them with ``dask.compute``.
+and the sample weights cut at the same rows. Work on a block runs on the
+worker that holds it (see :mod:`skgd._dask._runner`), so a pass over ``X``
+moves only its small results. :class:`BlockSum` names vectors over the rows
+(raw predictions and their combinations) without bringing them to the
+client.
 """
 
-import operator
 import sys
 
 import dask
 import numpy as np
-from dask import delayed
 
 
 def distributed_client():
@@ -62,8 +56,6 @@ class RowBlocks:
         self.arrays = arrays
         blocks = [_blocks_of(array, self.client) for array in arrays]
         self.X, self.y = blocks[0], blocks[1]
-        if self.client is not None:
-            self.X = [self.client.submit(_aligned, block, pure=False) for block in self.X]
         self.weight = blocks[2] if sample_weight is not None else None
         self.n_rows = [int(n) for n in X.chunks[0]]
         self.n_samples, self.n_features = X.shape
@@ -88,61 +80,6 @@ def _blocks_of(array, client):
     return [by_key[key[0] if array.ndim == 2 else key] for key in keys]
 
 
-def _aligned(block):
-    """``block``, copied once if its memory is not aligned (run on a worker).
-
-    Blocks that travelled to the workers inside a task graph (a NumPy array
-    given to ``da.from_array``) are unpickled into unaligned buffers, and
-    NumPy multiplies unaligned arrays without BLAS: four to ten times slower
-    per pass. The copy lives on the worker for the fit.
-    """
-    if isinstance(block, np.ndarray) and not block.flags.aligned:
-        return np.array(block, order="C")
-    return block
-
-
-class BlockRunner:
-    """Runs ``task(X_b, y_b, weight_b, *args)`` on every row block ``b``.
-
-    A task returns ``(kept, small)``. ``kept`` (vectors over the block's
-    rows, or None) stays where the task ran and is named by the block's
-    handle; ``small`` (O(d) or O(d²)) comes back to the client.
-
-    Parameters
-    ----------
-    blocks : RowBlocks
-    """
-
-    def __init__(self, blocks):
-        self.blocks = blocks
-
-    def run(self, task, args, read_X=True):
-        """Run ``task`` on every block; ``args(b)`` gives block ``b``'s other arguments.
-
-        Returns the handles of the blocks' results (for :class:`BlockSum`)
-        and the list of their small parts.
-        """
-        blocks = self.blocks
-        calls = [
-            (
-                blocks.X[b] if read_X else None,
-                blocks.y[b],
-                blocks.weight_block(b),
-                *args(b),
-            )
-            for b in range(len(blocks))
-        ]
-        client = blocks.client
-        if client is None:
-            results = dask.compute(*[delayed(task, pure=False)(*call) for call in calls])
-            return list(results), [result[1] for result in results]
-        # One map call per kind of task: far less scheduling work than a
-        # submit per block.
-        handles = client.map(task, *zip(*calls, strict=True), pure=False)
-        smalls = client.map(operator.itemgetter(1), handles, pure=False)
-        return handles, client.gather(smalls)
-
-
 class MatVec:
     """The raw predictions ``X_b @ coef + intercept``, computed by the task that needs them."""
 
@@ -157,12 +94,13 @@ class BlockSum:
     The solvers keep the raw predictions ``X w`` along their iterates and
     form trial points as ``raw + s * raw_step``. Here each ``vₖ`` is either a
     :class:`MatVec` (``X w`` not yet computed) or a vector kept by an earlier
-    task, ``(handles, slot)``: slot ``slot`` of the ``kept`` part of each
-    block's result. Arithmetic only combines the scalars; a block task
-    receives its block's terms (:meth:`block`) and evaluates them with
-    :func:`combine`. A task that evaluates a sum keeps it, and
-    :meth:`replace` then points the sum at that result, so it is computed
-    once.
+    task, ``(handles, slot)``: slot ``slot`` of what that task kept of each
+    block (the handles come from
+    :meth:`~skgd._dask._runner.BlockRunner.run`). Arithmetic only
+    combines the scalars; a block task receives its block's terms
+    (:meth:`block`) and evaluates them with :func:`combine`. A task that
+    evaluates a sum keeps it, and :meth:`replace` then points the sum at that
+    result, so it is computed once.
     """
 
     # NumPy scalars on the left of ``*`` must defer to __rmul__.
@@ -218,6 +156,6 @@ def combine(terms, raw_prediction):
         if isinstance(vector, MatVec):
             value = raw_prediction(vector.coef, vector.intercept)
         else:
-            value = vector[0][slot]
+            value = vector[slot]
         total = scale * value if total is None else total + scale * value
     return np.asarray(total)

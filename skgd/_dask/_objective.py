@@ -31,11 +31,14 @@ import numpy as np
 from sklearn.utils._array_api import get_namespace
 from sklearn.utils.validation import assert_all_finite
 
-from skgd._dask._blocks import BlockRunner, BlockSum, RowBlocks, combine
+from skgd._dask._blocks import BlockSum, RowBlocks, combine
 from skgd._dask._epoch import epoch_plan, run_blockwise_epoch
+from skgd._dask._runner import BlockRunner
 from skgd._loss import LogLoss
 from skgd._multinomial import MultinomialObjective
 from skgd._objective import LinearObjective, Objective
+from skgd._step_pass import step_pass
+from skgd._step_pass import supports as supports_step_pass
 
 
 class BlockSpec(NamedTuple):
@@ -478,20 +481,44 @@ def _trial_task(
         objective, raw = _block_objective(
             X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept
         )
-        raw_direction = objective.raw_prediction(direction, direction_intercept)
-        trials = raw[:, None] - raw_direction[:, None] * steps[None, :].astype(raw.dtype)
-        losses = np.empty(steps.shape[0])
-        dloss = np.empty_like(trials, order="F")
-        n_clipped = 0
-        for j in range(steps.shape[0]):
-            losses[j], dloss[:, j], clipped = objective.weighted_derivatives(
-                np.ascontiguousarray(trials[:, j])
+        if objective._compiled(raw) and supports_step_pass(X, raw):
+            # One compiled pass reads each row once for X d and every trial;
+            # one thread, the worker's.
+            raw_direction, losses, grads, grad_intercepts, n_clipped = step_pass(
+                X,
+                raw,
+                direction,
+                direction_intercept,
+                -steps,
+                y,
+                objective.sample_weight,
+                objective.loss,
+                n_threads=1,
             )
-            n_clipped += clipped
-        # The trials' gradients in one product: X is read once.
-        grads = (X.T @ dloss).T
-        grad_intercepts = dloss.sum(axis=0) if spec.fit_intercept else np.zeros(steps.shape[0])
+        else:
+            raw_direction, losses, grads, grad_intercepts, n_clipped = _trials_by_arrays(
+                objective, X, raw, direction, direction_intercept, steps
+            )
+        if not spec.fit_intercept:
+            grad_intercepts = np.zeros(steps.shape[0])
     return (raw, raw_direction), (losses, grads, grad_intercepts, n_clipped)
+
+
+def _trials_by_arrays(objective, X, raw, direction, direction_intercept, steps):
+    """What :func:`_trial_task` computes, with array operations (any dtype, loss or layout)."""
+    raw_direction = objective.raw_prediction(direction, direction_intercept)
+    trials = raw[:, None] - raw_direction[:, None] * steps[None, :].astype(raw.dtype)
+    losses = np.empty(steps.shape[0])
+    dloss = np.empty_like(trials, order="F")
+    n_clipped = 0
+    for j in range(steps.shape[0]):
+        losses[j], dloss[:, j], clipped = objective.weighted_derivatives(
+            np.ascontiguousarray(trials[:, j])
+        )
+        n_clipped += clipped
+    # The trials' gradients in one product: X is read once.
+    grads = (X.T @ dloss).T
+    return raw_direction, losses, grads, dloss.sum(axis=0), n_clipped
 
 
 def _baseline_task(X, y, weight, spec, raw_terms, check_X, check_y):
