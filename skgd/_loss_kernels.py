@@ -12,6 +12,7 @@ import math
 import numpy as np
 from numba import njit
 
+from skgd._log_loss_chunks import CHUNK, log_loss_chunk, scratch
 from skgd._loss import (
     EPSILON_INSENSITIVE,
     HINGE,
@@ -132,6 +133,8 @@ def loss_value_gradient(code, param, y, p):
 @_jit
 def weighted_loss_sum(code, param, y, raw, weight):
     """``Σ weightᵢ · loss(yᵢ, rawᵢ)``, summed in float64."""
+    if code == LOG_LOSS:
+        return weighted_loss_gradient(code, param, y, raw, weight, np.empty(raw.shape[0]))[0]
     total = 0.0
     for i in range(raw.shape[0]):
         total += weight[i] * loss_value(code, param, y[i], raw[i])
@@ -145,6 +148,8 @@ def weighted_loss_gradient(code, param, y, raw, weight, dloss):
     Derivatives beyond ``MAX_DLOSS`` are clipped there. Returns the sum and
     the number of derivatives clipped.
     """
+    if code == LOG_LOSS:
+        return _log_loss_gradient(y, raw, weight, dloss), 0
     total = 0.0
     n_clipped = 0
     for i in range(raw.shape[0]):
@@ -155,3 +160,14 @@ def weighted_loss_gradient(code, param, y, raw, weight, dloss):
         total += weight[i] * value
         dloss[i] = weight[i] * derivative
     return total, n_clipped
+
+
+@_jit
+def _log_loss_gradient(y, raw, weight, dloss):
+    """``weighted_loss_gradient`` of the log loss, chunk by chunk in vectorized loops."""
+    values, e, bits = scratch()
+    total = 0.0
+    for start in range(0, raw.shape[0], CHUNK):
+        rows = slice(start, min(start + CHUNK, raw.shape[0]))
+        total += log_loss_chunk(y[rows], raw[rows], weight[rows], dloss[rows], values, e, bits)
+    return total

@@ -24,6 +24,8 @@ import numpy as np
 from joblib import cpu_count
 from numba import njit
 
+from skgd._log_loss_chunks import CHUNK, log_loss_chunk, scratch
+from skgd._loss import LOG_LOSS
 from skgd._loss_kernels import MAX_DLOSS, loss_value_gradient
 
 # Below this many rows a second thread costs more than it saves.
@@ -39,6 +41,9 @@ def _step_pass_rows(
     Trial ``t`` adds its loss sum to ``sums[t, 0]``, its intercept gradient
     to ``sums[t, 1]`` and its coefficient gradient to ``grads[t]``.
     """
+    if code == LOG_LOSS:
+        _log_loss_rows(X, raw, coef_step, intercept_step, scales, y, weight, raw_step, grads, sums)
+        return 0
     n_features = X.shape[1]
     n_trials = scales.shape[0]
     n_clipped = 0
@@ -59,6 +64,41 @@ def _step_pass_rows(
             for j in range(n_features):
                 grads[t, j] += r * X[i, j]
     return n_clipped
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract", "nsz"})
+def _log_loss_rows(X, raw, coef_step, intercept_step, scales, y, weight, raw_step, grads, sums):
+    """The pass for the log loss: rows in chunks, the loss in vectorized loops."""
+    n_samples, n_features = X.shape
+    n_trials = scales.shape[0]
+    values, e, bits = scratch()
+    z = np.empty(CHUNK)
+    trial = np.empty(CHUNK)
+    dloss = np.empty((n_trials, CHUNK))
+    for start in range(0, n_samples, CHUNK):
+        stop = min(start + CHUNK, n_samples)
+        m = stop - start
+        for i in range(m):
+            dot = 0.0
+            for j in range(n_features):
+                dot += X[start + i, j] * coef_step[j]
+            z[i] = dot + intercept_step
+            raw_step[start + i] = z[i]
+        for t in range(n_trials):
+            for i in range(m):
+                trial[i] = raw[start + i] + scales[t] * z[i]
+            sums[t, 0] += log_loss_chunk(
+                y[start:stop], trial[:m], weight[start:stop], dloss[t, :m], values, e, bits
+            )
+            total = 0.0
+            for i in range(m):
+                total += dloss[t, i]
+            sums[t, 1] += total
+        for i in range(m):
+            for t in range(n_trials):
+                r = dloss[t, i]
+                for j in range(n_features):
+                    grads[t, j] += r * X[start + i, j]
 
 
 def supports(X, raw):

@@ -157,5 +157,10 @@ def combine(terms, raw_prediction):
             value = raw_prediction(vector.coef, vector.intercept)
         else:
             value = vector[slot]
-        total = scale * value if total is None else total + scale * value
+        if total is None:
+            # A kept vector alone is returned as is: the tasks never write
+            # into their inputs.
+            total = value if scale == 1.0 and len(terms) == 1 else scale * value
+        else:
+            total += scale * value
     return np.asarray(total)

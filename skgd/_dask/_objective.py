@@ -25,6 +25,7 @@ computed and combined lazily (:class:`~skgd._dask._blocks.BlockSum`): the
 Newton line search evaluates trial points from them without a pass over X.
 """
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -76,10 +77,22 @@ class BlockSpec(NamedTuple):
                 self.penalty, X, y, placeholder, self.fit_intercept, self.n_classes
             )
         if weight is None:
-            objective.sample_weight = np.full(n_rows, self.weight_scale, dtype=self.dtype)
+            objective.sample_weight = _constant_weights(n_rows, self.weight_scale, self.dtype)
         else:
             objective.sample_weight = (weight * self.weight_scale).astype(self.dtype, copy=False)
         return objective
+
+
+@functools.lru_cache(maxsize=8)
+def _constant_weights(n_rows, value, dtype):
+    """``n_rows`` weights equal to ``value``, read-only, made once per block size.
+
+    A pass over a block needs them in every task; allocating them anew costs
+    a worker more than a tenth of the pass.
+    """
+    weights = np.full(n_rows, value, dtype=dtype)
+    weights.flags.writeable = False
+    return weights
 
 
 class DaskObjective(Objective):

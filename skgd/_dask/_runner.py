@@ -21,6 +21,7 @@ iteration. A worker lost during the fit fails it with the worker's error
 """
 
 import itertools
+import pickle
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
@@ -73,13 +74,23 @@ class BlockRunner:
         token = _PassToken(next(self._pass_ids), self._released)
         released = self._released[:]
         del self._released[: len(released)]
+        # Pickled here in one piece: the shared arguments (the spec, the
+        # coefficients) once for all blocks, and a few hundred microseconds
+        # where dask's message protocol takes milliseconds per object.
         calls = [
-            holder.run(task, token.pass_id, [args(b) for b in members], read_X, released)
+            holder.run(
+                token.pass_id,
+                pickle.dumps((task, [args(b) for b in members]), protocol=pickle.HIGHEST_PROTOCOL),
+                read_X,
+                released,
+            )
             for holder, members in holders
         ]
         handles, smalls = [None] * len(self.blocks), [None] * len(self.blocks)
         for (_, members), call in zip(holders, calls, strict=True):
-            for index, (b, small) in enumerate(zip(members, call.result(), strict=True)):
+            for index, (b, small) in enumerate(
+                zip(members, pickle.loads(call.result()), strict=True)
+            ):
                 handles[b], smalls[b] = KeptHandle(token, index), small
         return handles, smalls
 
@@ -163,13 +174,15 @@ class BlockHolder:
         n_threads = min(get_worker().state.nthreads, len(X))
         self._pool = ThreadPoolExecutor(n_threads) if n_threads > 1 else None
 
-    def run(self, task, pass_id, block_args, read_X, released):
-        """Run ``task`` on each block; keep what it keeps as pass ``pass_id``.
+    def run(self, pass_id, payload, read_X, released):
+        """Run a task on each block; keep what it keeps as pass ``pass_id``.
 
-        Returns the list of the blocks' small results.
+        ``payload`` is the pickled ``(task, [block_args, ...])``. Returns the
+        list of the blocks' small results, pickled.
         """
         for old in released:
             self.kept.pop(old, None)
+        task, block_args = pickle.loads(payload)
 
         def run_block(i):
             X = self.X[i] if read_X else None
@@ -178,12 +191,11 @@ class BlockHolder:
         blocks = range(len(block_args))
         results = list(self._pool.map(run_block, blocks) if self._pool else map(run_block, blocks))
         self.kept[pass_id] = [kept for kept, _ in results]
-        return [small for _, small in results]
+        return pickle.dumps([small for _, small in results], protocol=pickle.HIGHEST_PROTOCOL)
 
     def _resolve(self, value):
         """``value`` with each :class:`KeptRef` replaced by the vectors it names."""
-        # In-process workers receive the handles themselves, unpickled.
-        if isinstance(value, (KeptRef, KeptHandle)):
+        if isinstance(value, KeptRef):
             return self.kept[value.pass_id][value.index]
         if type(value) in (list, tuple):
             return type(value)(self._resolve(item) for item in value)
@@ -226,10 +238,6 @@ class KeptHandle:
     def __init__(self, token, index):
         self.token = token
         self.index = index
-
-    @property
-    def pass_id(self):
-        return self.token.pass_id
 
     def __reduce__(self):
         # Only the name travels; the token stays with the client.
