@@ -8,6 +8,8 @@ transfers are the real ones; what reaches the client is measured directly
 (``test_x_is_never_gathered``), which does not depend on where the workers run.
 """
 
+import gc
+import time
 import warnings
 
 import numpy as np
@@ -324,6 +326,35 @@ def test_x_is_never_gathered(client, monkeypatch, estimator):
     assert max(received) < Xd.nbytes / 20
     assert sum(received) < Xd.nbytes / 2
     assert prediction.shape == (X.shape[0],)
+
+
+def test_fit_leaves_nothing_on_the_workers(client):
+    # The actors that run the passes, and the vectors they kept, go with the
+    # fit; a fit that fails midway leaves nothing either.
+    X, y = _regression(n_samples=4000)
+    Xd, yd = _dask(X, y)
+
+    def held(dask_worker):
+        return len(dask_worker.state.actors)
+
+    GDRegressor(solver="batch", learning_rate="line_search", max_iter=5, tol=None).fit(Xd, yd)
+    gc.collect()
+    assert _eventually(lambda: sum(client.run(held).values()) == 0)
+    X[1234, 2] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        GDRegressor(solver="newton").fit(*_dask(X, y))
+    gc.collect()
+    assert _eventually(lambda: sum(client.run(held).values()) == 0)
+
+
+def _eventually(condition, timeout=10.0):
+    """Whether ``condition()`` turns true within ``timeout`` seconds (releases are asynchronous)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_x_stays_spread_over_the_workers(client):

@@ -86,11 +86,10 @@ class BlockRunner:
             )
             for holder, members in holders
         ]
+        replies = _wait_for_all(calls)
         handles, smalls = [None] * len(self.blocks), [None] * len(self.blocks)
-        for (_, members), call in zip(holders, calls, strict=True):
-            for index, (b, small) in enumerate(
-                zip(members, pickle.loads(call.result()), strict=True)
-            ):
+        for (_, members), reply in zip(holders, replies, strict=True):
+            for index, (b, small) in enumerate(zip(members, pickle.loads(reply), strict=True)):
                 handles[b], smalls[b] = KeptHandle(token, index), small
         return handles, smalls
 
@@ -116,6 +115,22 @@ class BlockRunner:
         members = [members for _, members in groups]
         self._holders = [(future.result(), m) for future, m in zip(futures, members, strict=True)]
         return self._holders
+
+
+def _wait_for_all(calls):
+    """The calls' results; if one fails, its error once all have finished.
+
+    A failed fit leaves no pass running on the cluster.
+    """
+    results, errors = [], []
+    for call in calls:
+        try:
+            results.append(call.result())
+        except Exception as error:
+            errors.append(error)
+    if errors:
+        raise errors[0]
+    return results
 
 
 def _groups_by_worker(client, blocks, n_rows):
