@@ -348,7 +348,7 @@ def test_fit_leaves_nothing_on_the_workers(client):
 
 
 def _eventually(condition, timeout=10.0):
-    """Whether ``condition()`` turns true within ``timeout`` seconds (releases are asynchronous)."""
+    """Whether ``condition()`` turns true within ``timeout`` seconds (releases are async)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -11,7 +11,8 @@ process:
   as reductions over row blocks: each block builds the NumPy objective on its
   rows, returns an O(d) gradient (an O(d²) Hessian for Newton), and the
   client sums the partials. Raw predictions ``X w`` stay on the workers,
-  one persisted vector per block (:mod:`._blocks`);
+  one vector per block (:mod:`._blocks`), kept by the actor that runs each
+  worker's blocks on a distributed cluster (:mod:`._runner`);
 - **sampled-row solvers** (sgd, minibatch, momentum) walk the blocks in turn
   (:mod:`._epoch`): each block runs the compiled NumPy epoch on the worker
   that holds it, and only the solver state (coefficients, velocity,
