@@ -357,6 +357,65 @@ def _eventually(condition, timeout=10.0):
     return True
 
 
+@pytest.mark.parametrize(
+    "held, n_rows, threads, expected",
+    [
+        # 13 blocks on one worker, 7 on the other: 3 change hands.
+        (
+            {"a": list(range(13)), "b": list(range(13, 20))},
+            [50] * 20,
+            {"a": 1, "b": 1},
+            [("a", list(range(10))), ("b", list(range(10, 20)))],
+        ),
+        # Already even: nothing moves, a worker holding nothing stays idle
+        # when moving a block would not lower the largest load.
+        ({"a": [0], "b": [1], "c": []}, [10, 10], {"a": 1, "b": 1, "c": 1}, None),
+        # Shares follow the threads: 3 threads take three quarters.
+        (
+            {"a": list(range(8)), "b": []},
+            [5] * 8,
+            {"a": 1, "b": 3},
+            [("a", [0, 1]), ("b", [2, 3, 4, 5, 6, 7])],
+        ),
+        # Uneven blocks: the big block stays, small ones move.
+        (
+            {"a": [0, 1, 2], "b": []},
+            [100, 10, 10],
+            {"a": 1, "b": 1},
+            [("a", [0]), ("b", [1, 2])],
+        ),
+    ],
+    ids=["13-7", "even", "threads", "uneven-blocks"],
+)
+def test_blocks_are_balanced_over_the_workers(held, n_rows, threads, expected):
+    from skgd._dask._runner import balance
+
+    groups = balance(held, n_rows, threads)
+    if expected is None:
+        expected = sorted((address, blocks) for address, blocks in held.items() if blocks)
+    assert groups == expected
+    assert sorted(b for _, blocks in groups for b in blocks) == list(range(len(n_rows)))
+
+
+def test_workers_with_several_threads_match_numpy():
+    # A worker runs its blocks on all its threads; the fit is the NumPy one.
+    X, y = _classification()
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        for params in (
+            dict(solver="newton", loss="log_loss", alpha=1e-3),
+            dict(solver="batch", learning_rate="line_search", loss="log_loss", max_iter=20),
+        ):
+            dask_fit = GDClassifier(**params).fit(*_dask(X, y))
+            numpy_fit = GDClassifier(**params).fit(X, y)
+            np.testing.assert_allclose(dask_fit.coef_, numpy_fit.coef_, rtol=1e-6, atol=1e-9)
+            assert dask_fit.n_iter_ == numpy_fit.n_iter_
+
+
 def test_x_stays_spread_over_the_workers(client):
     # The blocks are persisted where they are computed, never on one worker.
     X, y = _regression(n_samples=4000)

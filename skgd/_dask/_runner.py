@@ -136,22 +136,50 @@ def _wait_for_all(calls):
 def _groups_by_worker(client, blocks, n_rows):
     """Which worker runs which blocks: ``[(address, [b, ...])]``.
 
-    Each worker runs the blocks it holds, except that a worker with more
-    than its share of the rows (by its number of threads) hands blocks to
-    the workers with less: a pass waits for the slowest worker, and on a
-    fresh cluster dask may place 13 blocks on one worker and 7 on the
-    other. A handed block is copied to its new worker once, at the start
-    of the fit.
+    Each worker runs the blocks it holds, balanced by :func:`balance`.
     """
     from distributed import wait
 
     wait(blocks)
     who_has = client.who_has(blocks)
     threads = client.nthreads()
-    groups = {address: [] for address in threads}
+    held = {address: [] for address in threads}
     for b, block in enumerate(blocks):
-        holders = [address for address in who_has[block.key] if address in groups]
-        groups[min(holders) if holders else min(groups)].append(b)
+        holders = [address for address in who_has[block.key] if address in held]
+        held[min(holders) if holders else min(held)].append(b)
+    return balance(held, n_rows, threads)
+
+
+def balance(held, n_rows, threads):
+    """The blocks each worker runs, from those it holds.
+
+    A worker with more than its share of the rows (by its number of
+    threads) hands blocks to the workers with less: a pass waits for the
+    slowest worker, and on a fresh cluster dask may place 13 blocks on one
+    worker and 7 on the other. A handed block is copied to its new worker
+    once, at the start of the fit.
+
+    Parameters
+    ----------
+    held : dict of address to list of int
+        The blocks each worker holds.
+    n_rows : list of int
+        The rows of each block.
+    threads : dict of address to int
+        Each worker's threads.
+
+    Returns
+    -------
+    list of (address, list of int)
+        The workers with blocks to run, in order of address.
+
+    Examples
+    --------
+    >>> from skgd._dask._runner import balance
+    >>> balance({"a": [0, 1, 2, 3], "b": [4]}, [10] * 5, {"a": 1, "b": 1})
+    [('a', [0, 1, 2]), ('b', [3, 4])]
+    """
+    groups = {address: list(blocks) for address, blocks in held.items()}
     share = sum(n_rows) / sum(threads.values())
 
     def excess(address):
@@ -165,7 +193,7 @@ def _groups_by_worker(client, blocks, n_rows):
         if block is None or excess(taker) + n_rows[block] >= excess(giver):
             break
         groups[taker].append(groups[giver].pop())
-    return sorted((address, sorted(members)) for address, members in groups.items() if members)
+    return sorted((address, sorted(blocks)) for address, blocks in groups.items() if blocks)
 
 
 class BlockHolder:
