@@ -134,7 +134,7 @@ def loss_value_gradient(code, param, y, p):
 def weighted_loss_sum(code, param, y, raw, weight):
     """``Σ weightᵢ · loss(yᵢ, rawᵢ)``, summed in float64."""
     if code == LOG_LOSS:
-        return weighted_loss_gradient(code, param, y, raw, weight, np.empty(raw.shape[0]))[0]
+        return _log_loss_sum(y, raw, weight, None)
     total = 0.0
     for i in range(raw.shape[0]):
         total += weight[i] * loss_value(code, param, y[i], raw[i])
@@ -149,7 +149,7 @@ def weighted_loss_gradient(code, param, y, raw, weight, dloss):
     the number of derivatives clipped.
     """
     if code == LOG_LOSS:
-        return _log_loss_gradient(y, raw, weight, dloss), 0
+        return _log_loss_sum(y, raw, weight, dloss), 0
     total = 0.0
     n_clipped = 0
     for i in range(raw.shape[0]):
@@ -163,11 +163,22 @@ def weighted_loss_gradient(code, param, y, raw, weight, dloss):
 
 
 @_jit
-def _log_loss_gradient(y, raw, weight, dloss):
-    """``weighted_loss_gradient`` of the log loss, chunk by chunk in vectorized loops."""
+def _log_loss_sum(y, raw, weight, dloss):
+    """The weighted log loss chunk by chunk, in vectorized loops; derivatives into ``dloss``.
+
+    With ``dloss`` None, only the sum: the derivatives go to a chunk of scratch.
+    """
     values, e, bits = scratch()
+    scratch_dloss = np.empty(CHUNK)
     total = 0.0
-    for start in range(0, raw.shape[0], CHUNK):
-        rows = slice(start, min(start + CHUNK, raw.shape[0]))
-        total += log_loss_chunk(y[rows], raw[rows], weight[rows], dloss[rows], values, e, bits)
+    n = raw.shape[0]
+    for start in range(0, n, CHUNK):
+        stop = min(start + CHUNK, n)
+        rows = slice(start, stop)
+        if dloss is None:
+            total += log_loss_chunk(
+                y[rows], raw[rows], weight[rows], scratch_dloss[: stop - start], values, e, bits
+            )
+        else:
+            total += log_loss_chunk(y[rows], raw[rows], weight[rows], dloss[rows], values, e, bits)
     return total

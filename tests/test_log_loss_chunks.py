@@ -76,6 +76,8 @@ def test_chunked_log_loss_matches_the_scalar_twin(n_rows, dtype):
     derivatives = np.array([derivative for _, derivative in pairs])
     w = weight.astype(np.float64)
     np.testing.assert_allclose(total, np.sum(w * values), rtol=1e-13)
+    sum_alone = _loss_kernels.weighted_loss_sum(loss.code, loss.param, y, p, weight)
+    np.testing.assert_allclose(sum_alone, total, rtol=1e-15)
     rtol = 1e-6 if dtype == np.float32 else 1e-14
     np.testing.assert_allclose(dloss, (w * derivatives).astype(dtype), rtol=rtol, atol=0)
     assert n_clipped == 0
