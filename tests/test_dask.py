@@ -94,6 +94,29 @@ def test_regressor_matches_numpy(client, params):
     np.testing.assert_allclose(dask_fit.loss_curve_, numpy_fit.loss_curve_, rtol=1e-6)
 
 
+def test_line_search_on_blocks_the_compiled_pass_cannot_read(client, monkeypatch):
+    # Fortran-ordered blocks take the array-operation trials; the fit is
+    # still the NumPy one.
+    from skgd._dask import _objective
+
+    used = []
+    by_arrays = _objective._trials_by_arrays
+
+    def recording(*args, **kwargs):
+        used.append(True)
+        return by_arrays(*args, **kwargs)
+
+    monkeypatch.setattr(_objective, "_trials_by_arrays", recording)
+    X, y = _regression()
+    params = dict(solver="batch", learning_rate="line_search", alpha=1e-2, tol=None, max_iter=20)
+    numpy_fit = GDRegressor(**params).fit(X, y)
+    Xd, yd = _dask(X, y)
+    dask_fit = GDRegressor(**params).fit(Xd.map_blocks(np.asfortranarray), yd)
+    assert used
+    np.testing.assert_allclose(dask_fit.coef_, numpy_fit.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(dask_fit.loss_curve_, numpy_fit.loss_curve_, rtol=1e-6)
+
+
 @pytest.mark.parametrize("multi_class", ["ovr", "multinomial"])
 @pytest.mark.parametrize("solver", ["newton", "batch"])
 def test_classifier_matches_numpy(client, solver, multi_class):
