@@ -1,9 +1,8 @@
 """skgd: scikit-learn estimators whose optimization method is a parameter."""
 
-from skgd._classifier import GDClassifier
+from skgd import _legacy_paths  # noqa: F401  (saved models name the old module paths)
+from skgd._estimators import GDClassifier, GDRegressor, PerceptronGD
 from skgd._gradcheck import DerivativeCheck, check_loss_derivatives
-from skgd._perceptron import PerceptronGD
-from skgd._regressor import GDRegressor
 
 __version__ = "0.1.0.dev0"
 

@@ -1,4 +1,4 @@
-"""Learning-rate schedules: callables from the update counter ``t`` to a step size.
+"""Learning-rate schedules: the step size ``eta`` as a function of the update counter ``t``.
 
 ``t`` counts updates from 1: samples for sgd, batches for minibatch and
 momentum, iterations for batch gradient descent. The formulas are
@@ -9,9 +9,11 @@ scikit-learn's:
   for ``t0``;
 - ``invscaling``: ``eta = eta0 / t ** power_t``;
 - ``adaptive``: ``eta = eta0`` until ``n_iter_no_change`` epochs in a row fail
-  to improve by ``tol``, then ``eta / 5``; the fit stops once ``eta ≤ 1e-6``;
-- ``line_search`` (batch gradient descent only): backtracking from twice the
-  last accepted step (``eta0`` at first), so no step size needs tuning.
+  to improve by ``tol``, then ``eta / 5``; the fit stops once ``eta ≤ 1e-6``.
+
+A schedule holds no state: ``adaptive``'s current ``eta0`` is the solver
+state's (``EpochState.eta0``), passed in at each call. The backtracking line
+search is a step rule (:class:`skgd._solvers._step_rules.BacktrackingStep`).
 """
 
 import math
@@ -23,13 +25,17 @@ CONSTANT = 0
 OPTIMAL = 1
 INVSCALING = 2
 
+# ``adaptive`` stops reducing its step below this, and the fit stops.
+MIN_ADAPTIVE_ETA = 1e-6
+ADAPTIVE_DIVISOR = 5.0
+
 
 class Schedule:
-    """A learning-rate schedule ``eta(t)``.
+    """A learning-rate schedule ``eta(t, eta0)``.
 
     Parameters
     ----------
-    kind : {"constant", "optimal", "invscaling", "adaptive", "line_search"}
+    kind : {"constant", "optimal", "invscaling", "adaptive"}
     eta0 : float
         Initial step size (unused by ``optimal``).
     power_t : float
@@ -43,7 +49,7 @@ class Schedule:
     --------
     >>> from skgd._schedules import Schedule
     >>> schedule = Schedule("invscaling", eta0=0.1, power_t=0.5)
-    >>> schedule(1), schedule(4)
+    >>> schedule(1, schedule.eta0), schedule(4, schedule.eta0)
     (0.1, 0.05)
     """
 
@@ -60,30 +66,41 @@ class Schedule:
             dloss = float(loss.gradient(np.array([1.0]), np.array([-typw]))[0])
             initial_eta0 = typw / max(1.0, dloss)
             self.optimal_init = 1.0 / (initial_eta0 * self.alpha)
-        self.current_eta0 = self.eta0
-        # line_search: whether the last step passed without backtracking.
-        self.passed_at_once = False
 
-    def __call__(self, t):
-        """Step size at update ``t`` (counted from 1)."""
+    def __call__(self, t, eta0):
+        """Step size at update ``t`` (counted from 1) from the current ``eta0``."""
         if self.kind == "optimal":
             return 1.0 / (self.alpha * (self.optimal_init + t - 1.0))
         if self.kind == "invscaling":
-            return self.current_eta0 / t**self.power_t
-        return self.current_eta0
+            return eta0 / t**self.power_t
+        return eta0
 
-    def kernel_args(self):
+    @property
+    def can_recover(self):
+        """Whether a blown-up objective may still come down (the step shrinks)."""
+        return self.kind != "constant"
+
+    def kernel_args(self, eta0):
         """The schedule as the compiled kernels take it."""
         code = {"optimal": OPTIMAL, "invscaling": INVSCALING}.get(self.kind, CONSTANT)
-        return code, self.current_eta0, self.power_t, self.alpha, self.optimal_init
+        return code, eta0, self.power_t, self.alpha, self.optimal_init
 
-    def on_no_improvement(self):
-        """React to ``n_iter_no_change`` epochs without progress.
+    def reduced(self, eta0):
+        """The next ``eta0`` after ``n_iter_no_change`` epochs without progress, or None.
 
-        Returns True when the fit should go on: ``adaptive`` divides its step
-        by 5 while it is above 1e-6; the other schedules stop.
+        ``adaptive`` divides its step by 5 while it is above 1e-6; the other
+        schedules stop the fit (None).
         """
-        if self.kind == "adaptive" and self.current_eta0 > 1e-6:
-            self.current_eta0 /= 5.0
-            return True
-        return False
+        if self.kind == "adaptive" and eta0 > MIN_ADAPTIVE_ETA:
+            return eta0 / ADAPTIVE_DIVISOR
+        return None
+
+    def divergence_advice(self):
+        """What to change when a fit with this schedule diverges."""
+        if self.kind == "optimal":
+            return (
+                f"learning_rate='optimal' starts at eta={self(1.0, self.eta0):.3g}, too large "
+                "here (it suits the hinge and log losses); use learning_rate="
+                "'constant', 'invscaling' or 'adaptive' with a smaller eta0"
+            )
+        return f"lower eta0 (now {self.eta0:g})"

@@ -155,7 +155,7 @@ def _fail_inside_solver(monkeypatch, solver, n, error):
         failing = _FailAfter(newton._line_search, n, error)
         monkeypatch.setattr(newton, "_line_search", failing)
         return failing
-    pick_epoch = first_order._pick_epoch
+    pick_epoch = first_order.pick_epoch
     failing = None
 
     def pick(*args, **kwargs):
@@ -163,7 +163,7 @@ def _fail_inside_solver(monkeypatch, solver, n, error):
         failing = _FailAfter(pick_epoch(*args, **kwargs), n, error)
         return failing
 
-    monkeypatch.setattr(first_order, "_pick_epoch", pick)
+    monkeypatch.setattr(first_order, "pick_epoch", pick)
     return lambda: failing
 
 

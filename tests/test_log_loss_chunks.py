@@ -1,17 +1,17 @@
-"""The vectorized exp, log and log loss of skgd._log_loss_chunks against NumPy."""
+"""The vectorized exp, log and log loss of skgd._loss._log_loss_chunks against NumPy."""
 
 import numpy as np
 import pytest
 
-from skgd import _loss_kernels
-from skgd._log_loss_chunks import (
+from skgd._loss import _kernels as _loss_kernels
+from skgd._loss import make_loss
+from skgd._loss._log_loss_chunks import (
     CHUNK,
     _log_one_to_two,
     exp_nonpositive,
     log_loss_chunk,
     scratch,
 )
-from skgd._loss import make_loss
 
 
 def _ulps(got, expected):

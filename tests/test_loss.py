@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from skgd import DerivativeCheck, _loss_kernels, check_loss_derivatives
+from skgd import DerivativeCheck, check_loss_derivatives
 from skgd._loss import (
     CLASSIFICATION_LOSSES,
     LOSSES,
@@ -26,6 +26,7 @@ from skgd._loss import (
     HalfSquaredError,
     make_loss,
 )
+from skgd._loss import _kernels as _loss_kernels
 from skgd._penalty import Penalty, make_penalty
 from skgd._schedules import CONSTANT, INVSCALING, OPTIMAL, Schedule
 from skgd._solvers import _kernels
@@ -561,18 +562,18 @@ def test_penalty_gradients():
 def test_constant_schedule():
     schedule = Schedule("constant", eta0=0.07)
     for t in (1, 2, 10, 1e6):
-        assert schedule(t) == 0.07
-    assert not schedule.on_no_improvement()
-    assert schedule(1) == 0.07
+        assert schedule(t, schedule.eta0) == 0.07
+    assert schedule.reduced(0.07) is None
+    assert not schedule.can_recover
 
 
 @pytest.mark.parametrize("power_t", [0.25, 0.5, 1.0])
 def test_invscaling_schedule(power_t):
     schedule = Schedule("invscaling", eta0=0.1, power_t=power_t)
     for t in (1.0, 2.0, 3.0, 100.0, 12345.0):
-        np.testing.assert_allclose(schedule(t), 0.1 / t**power_t, rtol=1e-15)
-    assert schedule(1.0) == 0.1
-    assert not schedule.on_no_improvement()
+        np.testing.assert_allclose(schedule(t, 0.1), 0.1 / t**power_t, rtol=1e-15)
+    assert schedule(1.0, 0.1) == 0.1
+    assert schedule.reduced(0.1) is None
 
 
 def _sklearn_optimal(alpha, loss, t):
@@ -590,42 +591,42 @@ def test_optimal_schedule(name, alpha):
     loss = make_loss(name)
     schedule = Schedule("optimal", eta0=123.0, alpha=alpha, loss=loss)
     for t in (1.0, 2.0, 10.0, 1000.0, 1e6):
-        np.testing.assert_allclose(schedule(t), _sklearn_optimal(alpha, loss, t), rtol=1e-13)
-    assert not schedule.on_no_improvement()
+        expected = _sklearn_optimal(alpha, loss, t)
+        np.testing.assert_allclose(schedule(t, schedule.eta0), expected, rtol=1e-13)
+    assert schedule.reduced(schedule.eta0) is None
 
 
 def test_optimal_schedule_known_numbers():
     # alpha = 1e-4: typw = 10, initial_eta0 = 10, t0 = 1000, eta(t) = 1 / (1e-4 (999 + t)).
     schedule = Schedule("optimal", alpha=1e-4, loss=make_loss("hinge"))
     np.testing.assert_allclose(schedule.optimal_init, 1000.0, rtol=1e-13)
-    np.testing.assert_allclose(schedule(1), 10.0, rtol=1e-13)
-    np.testing.assert_allclose(schedule(1001), 5.0, rtol=1e-13)
+    np.testing.assert_allclose(schedule(1, schedule.eta0), 10.0, rtol=1e-13)
+    np.testing.assert_allclose(schedule(1001, schedule.eta0), 5.0, rtol=1e-13)
 
 
 def test_adaptive_schedule():
     schedule = Schedule("adaptive", eta0=0.01)
-    assert schedule(1) == 0.01 and schedule(500) == 0.01
-    etas = [schedule(1)]
-    while schedule.on_no_improvement():
-        etas.append(schedule(1))
+    assert schedule(1, 0.01) == 0.01 and schedule(500, 0.01) == 0.01
+    etas = [schedule.eta0]
+    while schedule.reduced(etas[-1]) is not None:
+        etas.append(schedule(1, schedule.reduced(etas[-1])))
         assert len(etas) < 100
     # Each time, eta / 5, while eta was above 1e-6 before the division.
     np.testing.assert_allclose(etas, 0.01 / 5.0 ** np.arange(len(etas)), rtol=1e-12)
     assert etas[-2] > 1e-6 >= etas[-1]
     assert len(etas) == 7  # 0.01 → 6.4e-7 in six divisions
-    # Once at or below 1e-6 it stays put and keeps answering False.
-    assert not schedule.on_no_improvement()
-    assert schedule(1) == etas[-1]
+    # Once at or below 1e-6 it stays put.
+    assert schedule.reduced(etas[-1]) is None
+    # The schedule itself never changed: it holds no state.
+    assert schedule.eta0 == 0.01
 
 
 def test_adaptive_schedule_at_the_threshold():
     schedule = Schedule("adaptive", eta0=1e-6)
-    assert not schedule.on_no_improvement()
-    assert schedule(1) == 1e-6
+    assert schedule.reduced(1e-6) is None
     schedule = Schedule("adaptive", eta0=2e-6)
-    assert schedule.on_no_improvement()
-    np.testing.assert_allclose(schedule(1), 4e-7, rtol=1e-15)
-    assert not schedule.on_no_improvement()
+    np.testing.assert_allclose(schedule.reduced(2e-6), 4e-7, rtol=1e-15)
+    assert schedule.reduced(4e-7) is None
 
 
 @pytest.mark.parametrize(
@@ -639,9 +640,9 @@ def test_adaptive_schedule_at_the_threshold():
 )
 def test_compiled_learning_rate_matches_schedule(kind, code):
     schedule = Schedule(kind, eta0=0.05, power_t=0.3, alpha=1e-3, loss=make_loss("log_loss"))
-    if kind == "adaptive":
-        schedule.on_no_improvement()
-    args = schedule.kernel_args()
+    eta0 = schedule.reduced(0.05) if kind == "adaptive" else 0.05
+    args = schedule.kernel_args(eta0)
     assert args[0] == code
     for t in (1.0, 2.0, 7.0, 1000.0):
-        np.testing.assert_allclose(_kernels.learning_rate(*args, t), schedule(t), rtol=1e-14)
+        expected = schedule(t, eta0)
+        np.testing.assert_allclose(_kernels.learning_rate(*args, t), expected, rtol=1e-14)

@@ -186,7 +186,7 @@ def test_reference_optimum_is_optimal(problem_name):
     # objective agrees with the NumPy formula.
     problem = get_problem(problem_name)
     objective = problem.objective()
-    value, gradient, _ = objective.gradient_hessian(problem.coef, problem.intercept)
+    value, gradient, _ = objective.value_gradient_hessian(problem.coef, problem.intercept)
     np.testing.assert_allclose(value, problem.optimal_value, rtol=1e-13)
     np.testing.assert_allclose(
         objective.value(problem.coef, problem.intercept), problem.optimal_value, rtol=1e-13
@@ -314,7 +314,7 @@ def test_batch_and_newton_stop_on_the_gradient(solver, problem_name):
     # coefficients agree with the reference to many digits.
     problem = get_problem(problem_name)
     coef, intercept, estimator = _fit(problem, EXACT_SOLVERS[solver])
-    _, gradient, _ = problem.objective().gradient_hessian(coef, intercept)
+    _, gradient, _ = problem.objective().value_gradient_hessian(coef, intercept)
     assert np.max(np.abs(gradient)) <= 1e-9
     assert estimator.n_iter_ < EXACT_SOLVERS[solver][0].get("max_iter", 1000)
     scale = max(1.0, np.max(np.abs(problem.coef)))
@@ -675,10 +675,10 @@ def test_gradient_hessian_matches_finite_differences(loss_name, fit_intercept, s
         return objective.value(*split(theta))
 
     def gradient(theta):
-        return objective.gradient_hessian(*split(theta))[1]
+        return objective.value_gradient_hessian(*split(theta))[1]
 
     theta = np.concatenate([coef, [intercept]]) if fit_intercept else coef.copy()
-    value_at, grad, hessian = objective.gradient_hessian(coef, intercept)
+    value_at, grad, hessian = objective.value_gradient_hessian(coef, intercept)
     n_params = d + int(fit_intercept)
     assert grad.shape == (n_params,) and hessian.shape == (n_params, n_params)
     np.testing.assert_allclose(value_at, value(theta), rtol=1e-14)
@@ -745,8 +745,7 @@ def test_loss_gradient_over_rows(sparse):
 def test_one_pass_step_matches_separate_passes(loss_name, fit_intercept, dtype, monkeypatch):
     # The compiled pass gives the step's raw predictions and the value and
     # gradient at the trial point, with rows split over several threads.
-    from skgd import _step_pass
-    from skgd._objective import Objective
+    from skgd._objective import Objective, _step_pass
 
     monkeypatch.setattr(_step_pass, "MIN_ROWS_PER_THREAD", 10)
     objective, coef, intercept = _objective_data(False, loss_name, fit_intercept)
@@ -773,7 +772,7 @@ def test_one_pass_step_matches_separate_passes(loss_name, fit_intercept, dtype, 
 def test_one_pass_evaluates_several_trials(loss_name):
     # The trials of a line search share the pass: each trial's loss and
     # gradient equal those of a pass of its own.
-    from skgd._step_pass import step_pass
+    from skgd._objective._step_pass import step_pass
 
     objective, coef, intercept = _objective_data(False, loss_name, True)
     raw = objective.raw_prediction(coef, intercept)
@@ -796,7 +795,7 @@ def test_one_pass_log_loss_keeps_tiny_losses():
     # log(1 + e^−z) for z = 40 or 50 is about e^−z: the pass (compiled with
     # reassociation for its row products) must not round it to 0.
     from skgd._loss import LogLoss
-    from skgd._step_pass import step_pass
+    from skgd._objective._step_pass import step_pass
 
     raw = np.array([40.0, 50.0, 700.0])
     X, y, weight = np.ones((3, 1)), np.ones(3), np.ones(3)
@@ -961,13 +960,13 @@ def test_truncated_newton_matches_the_cholesky_solution(sparse, monkeypatch):
 
 
 def test_truncated_newton_never_forms_a_dense_hessian(monkeypatch):
-    from skgd import _objective
+    from skgd._objective import _linear as _objective
 
     def refuse(*args, **kwargs):
         raise AssertionError("a dense Hessian was built")
 
     monkeypatch.setattr(_objective.LinearObjective, "hessian", refuse)
-    monkeypatch.setattr(_objective, "_weighted_gram", refuse)
+    monkeypatch.setattr(_objective, "weighted_gram", refuse)
     rng = np.random.RandomState(0)
     X = sp.random(300, 3000, density=0.01, format="csr", random_state=rng)
     y = rng.randint(0, 2, size=300)
@@ -981,17 +980,18 @@ def test_truncated_newton_never_forms_a_dense_hessian(monkeypatch):
 
 def _record_gram_precision(monkeypatch):
     """Patch the Gram product to record its ``low_precision`` flag per call."""
-    from skgd import _multinomial, _objective
+    from skgd._objective import _linear as _objective
+    from skgd._objective import _multinomial
 
     flags = []
-    original = _objective._weighted_gram
+    original = _objective.weighted_gram
 
     def recording(X, d, low_precision=False, rows=None):
         flags.append(low_precision)
         return original(X, d, low_precision, rows)
 
     for module in (_objective, _multinomial):
-        monkeypatch.setattr(module, "_weighted_gram", recording)
+        monkeypatch.setattr(module, "weighted_gram", recording)
     return flags
 
 
@@ -1044,20 +1044,20 @@ def test_quadratic_losses_keep_float64_hessians(monkeypatch):
 
 def _sample_everything(monkeypatch, fraction=1 / 8):
     """Let every Newton fit sample its Hessian; record the rows of each Gram product."""
-    from skgd import _objective
+    from skgd._objective import _linear as _objective
     from skgd._solvers import _hessian_sample
 
     monkeypatch.setattr(_hessian_sample, "MIN_WORK", 0)
     monkeypatch.setattr(_hessian_sample, "MIN_SAMPLE_ROWS_PER_PARAM", 1)
     monkeypatch.setattr(_hessian_sample, "SAMPLE_FRACTION", fraction)
     sampled = []
-    original = _objective._weighted_gram
+    original = _objective.weighted_gram
 
     def recording(X, d, low_precision=False, rows=None):
         sampled.append(rows is not None)
         return original(X, d, low_precision, rows)
 
-    monkeypatch.setattr(_objective, "_weighted_gram", recording)
+    monkeypatch.setattr(_objective, "weighted_gram", recording)
     return sampled
 
 
@@ -1124,7 +1124,7 @@ def test_quadratic_losses_never_sample_the_hessian(monkeypatch):
 @pytest.mark.parametrize("batch_size", [1, 7])
 def test_multinomial_compiled_and_generic_paths_agree(sparse, penalty, step_rule, batch_size):
     from skgd._loss import LogLoss
-    from skgd._multinomial import MultinomialObjective
+    from skgd._objective._multinomial import MultinomialObjective
 
     X, y = make_classification(200, 6, n_informative=4, n_classes=3, random_state=0)
     X = StandardScaler().fit_transform(X)

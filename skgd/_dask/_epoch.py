@@ -26,7 +26,7 @@ import numpy as np
 from dask import delayed
 from sklearn.utils.validation import assert_all_finite
 
-from skgd._solvers._first_order import _pick_epoch
+from skgd._solvers._first_order import pick_epoch
 
 # What an epoch changes in the solver state (skgd._solvers.EpochState); the
 # schedule stays the client's, since the stopping rule adapts it.
@@ -35,6 +35,7 @@ STATE_FIELDS = (
     "intercept",
     "step_state",
     "t",
+    "eta0",
     "average_coef",
     "average_intercept",
     "l1_total",
@@ -126,7 +127,7 @@ def _block_epoch(
         order = np.arange(n_rows)
     else:
         order = np.random.RandomState(seed).permutation(n_rows)
-    run_epoch = _pick_epoch(objective, batch_size, compiled=True)
+    run_epoch = pick_epoch(objective, batch_size, step_rule)
     with np.errstate(over="ignore", invalid="ignore"):
         value = run_epoch(objective, state, order, batch_size, step_rule, schedule, average)
         # The NumPy epoch returns its mean loss plus the penalty at its end.

@@ -17,7 +17,7 @@ block's data term is scaled by its share of the rows, ``n_b / n``: then the
 sum of the blocks' terms is the data term over all rows, and, since the
 shares add up to 1, the blocks' ``l2 I`` in their Hessians add up to the
 penalty's. The multinomial Hessian's fill of the softmax's flat directions
-(see :mod:`skgd._multinomial`) adds up to a positive multiple of the same
+(see :mod:`skgd._objective._multinomial`) adds up to a positive multiple of the same
 projector, which leaves the Newton step unchanged.
 
 Raw predictions ``X w`` (O(n)) are persisted block by block where they are
@@ -36,10 +36,10 @@ from skgd._dask._blocks import BlockSum, RowBlocks, combine
 from skgd._dask._epoch import epoch_plan, run_blockwise_epoch
 from skgd._dask._runner import BlockRunner
 from skgd._loss import LogLoss
-from skgd._multinomial import MultinomialObjective
 from skgd._objective import LinearObjective, Objective
-from skgd._step_pass import step_pass
-from skgd._step_pass import supports as supports_step_pass
+from skgd._objective._multinomial import MultinomialObjective
+from skgd._objective._step_pass import step_pass
+from skgd._objective._step_pass import supports as supports_step_pass
 
 
 class BlockSpec(NamedTuple):
@@ -234,16 +234,19 @@ class DaskObjective(Objective):
         loss = self.loss_gradient(coef, intercept, raw=raw, need_gradient=False)[0]
         return loss + self.penalty.value(coef)
 
-    # Newton asks for the value, gradient and Hessian in one pass: each pass
-    # is a round trip to the workers.
+    # Each pass is a round trip to the workers: Newton asks for the value,
+    # gradient and Hessian in one pass, and the line search for two trials.
     fused_passes = True
+    trials_per_pass = 2
 
-    def value_gradient_hessian(self, coef, intercept, raw, low_precision=False):
+    def value_gradient_hessian(self, coef, intercept, raw=None, low_precision=False):
         """``J``, its gradient and its Hessian (packed) in one pass over the blocks.
 
         Each block's objective includes the penalty; weighted by ``n_b / n``
         the penalty terms add up to the penalty once.
         """
+        if raw is None:
+            raw = self._raw_at(coef, intercept)
         results = self._pass(_value_gradient_hessian_task, raw, coef, intercept, low_precision)
         n = self.n_samples
         self.n_clipped += sum(result[3] for result in results)
@@ -289,6 +292,8 @@ class DaskLinearObjective(DaskObjective):
     >>> objective.value(np.array([1.0]), 0.0)
     0.0
     """
+
+    has_hessian_product = True
 
     def __init__(self, loss, penalty, X, y, sample_weight, fit_intercept):
         self.loss = loss
@@ -356,7 +361,7 @@ class DaskLinearObjective(DaskObjective):
 class DaskMultinomialObjective(DaskObjective):
     """The softmax cross-entropy of a linear model on a dask array.
 
-    The interface of :class:`~skgd._multinomial.MultinomialObjective`,
+    The interface of :class:`~skgd._objective._multinomial.MultinomialObjective`,
     computed by reductions over row blocks (see the module docstring).
 
     Parameters

@@ -18,7 +18,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
-from skgd._loss_kernels import MAX_DLOSS, loss_value_gradient
+from skgd._loss._kernels import MAX_DLOSS, loss_value_gradient
 from skgd._schedules import INVSCALING, OPTIMAL
 
 # Step rules.

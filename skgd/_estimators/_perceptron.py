@@ -2,8 +2,9 @@
 
 from sklearn.utils._param_validation import StrOptions
 
-from skgd._base import BaseGD
-from skgd._classifier import GDClassifier
+from skgd._estimators._base import BaseGD
+from skgd._estimators._classifier import GDClassifier
+from skgd._solvers import SolverNames
 
 
 class PerceptronGD(GDClassifier):
@@ -77,7 +78,7 @@ class PerceptronGD(GDClassifier):
             "n_jobs": GDClassifier._parameter_constraints["n_jobs"],
             "class_weight": GDClassifier._parameter_constraints["class_weight"],
             # The perceptron loss has no second derivative: no newton.
-            "solver": [StrOptions({"sgd", "batch", "minibatch", "momentum"})],
+            "solver": [StrOptions(SolverNames(lambda row: not row.needs_hessian))],
         }
     )
     _fixed_params = {

@@ -24,9 +24,9 @@ import numpy as np
 from joblib import cpu_count
 from numba import njit
 
-from skgd._log_loss_chunks import CHUNK, log_loss_chunk, scratch
-from skgd._loss import LOG_LOSS
-from skgd._loss_kernels import MAX_DLOSS, loss_value_gradient
+from skgd._loss._kernels import MAX_DLOSS, loss_value_gradient
+from skgd._loss._log_loss_chunks import CHUNK, log_loss_chunk, scratch
+from skgd._loss._losses import LOG_LOSS
 
 # Below this many rows a second thread costs more than it saves.
 MIN_ROWS_PER_THREAD = 20_000

@@ -20,8 +20,9 @@ from sklearn.utils._array_api import (
     get_namespace_and_device,
 )
 
-from skgd._loss import LogLoss
-from skgd._objective import Objective, _weighted_gram, take_rows
+from skgd._loss._losses import LogLoss
+from skgd._objective._base import Objective, take_rows
+from skgd._objective._gram import weighted_gram
 
 
 class MultinomialObjective(Objective):
@@ -40,7 +41,7 @@ class MultinomialObjective(Objective):
     Examples
     --------
     >>> import numpy as np
-    >>> from skgd._multinomial import MultinomialObjective
+    >>> from skgd._objective._multinomial import MultinomialObjective
     >>> from skgd._penalty import Penalty
     >>> X, y = np.eye(3), np.array([0, 1, 2])
     >>> objective = MultinomialObjective(Penalty(), X, y, np.ones(3), True, 3)
@@ -159,7 +160,7 @@ class MultinomialObjective(Objective):
             for m in range(k, K):
                 # d²J / dW_k dW_m = Σ sᵢ pᵢₖ (δₖₘ − pᵢₘ) xᵢ xᵢᵀ / n
                 w_km = weight * proba[:, k] * ((1.0 if k == m else 0.0) - proba[:, m])
-                block, cross = _weighted_gram(self.X, w_km, low_precision)
+                block, cross = weighted_gram(self.X, w_km, low_precision)
                 hessian[k * d : (k + 1) * d, m * d : (m + 1) * d] = block
                 hessian[m * d : (m + 1) * d, k * d : (k + 1) * d] = block.T
                 if self.fit_intercept:

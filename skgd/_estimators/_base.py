@@ -27,18 +27,10 @@ from skgd._array_api import follow, host_view, in_host_memory, is_numpy
 from skgd._callbacks import FitTasks
 from skgd._dask import is_dask_array
 from skgd._loss import LOSSES, make_loss
-from skgd._multinomial import MultinomialObjective
-from skgd._objective import LinearObjective
+from skgd._objective import LinearObjective, MultinomialObjective
 from skgd._penalty import make_penalty
 from skgd._schedules import Schedule
-from skgd._solvers import (
-    SOLVERS,
-    EpochState,
-    MomentumStep,
-    PlainStep,
-    first_order_solve,
-    newton_solve,
-)
+from skgd._solvers import SOLVERS, EpochState, SolverNames, SolveSettings
 
 
 def atomic_fit(fit_method):
@@ -98,7 +90,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
         "average": [Interval(Integral, 0, None, closed="neither"), "boolean"],
-        "solver": [StrOptions(set(SOLVERS))],
+        "solver": [StrOptions(SolverNames())],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "nesterov": ["boolean"],
@@ -116,38 +108,48 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
     def _make_loss(self):
         return make_loss(self._param("loss"), epsilon=self._param("epsilon"))
 
+    def _solver_params(self):
+        """Every parameter a solver reads: the user's and the class's fixed ones."""
+        return {**self.get_params(deep=False), **self._fixed_params}
+
     def _check_combination(self, loss):
         """Refuse parameter combinations that cannot work, saying what to use."""
-        solver = self.solver
+        solver, row = self.solver, SOLVERS[self.solver]
+        params = self._solver_params()
         if self.penalty == "elasticnet" and self.l1_ratio is None:
             raise ValueError("l1_ratio must be set when penalty is 'elasticnet'.")
-        if solver == "newton":
-            if not loss.has_hessian:
-                raise ValueError(
-                    f"solver='newton' needs a loss with a second derivative, and "
-                    f"loss={loss.name!r} has none. Use a smooth loss (squared_error, "
-                    "huber, squared_epsilon_insensitive, log_loss, modified_huber or "
-                    "squared_hinge) or a first-order solver ('batch', 'sgd', "
-                    "'minibatch' or 'momentum')."
-                )
-            if not make_penalty(self.penalty, self.alpha, self.l1_ratio).is_smooth:
-                raise ValueError(
-                    f"solver='newton' cannot use penalty={self.penalty!r}: the L1 "
-                    "part has no second derivative. Use penalty='l2' or None, or "
-                    "solver='batch', which applies L1 by soft thresholding."
-                )
-            if self._param("average"):
-                raise ValueError(
-                    "average applies to the stochastic solvers ('sgd', 'minibatch', "
-                    "'momentum'); set average=False with solver='newton'."
-                )
-        elif self._param("learning_rate") == "line_search" and solver != "batch":
+        if row.needs_hessian and not loss.has_hessian:
             raise ValueError(
-                f"learning_rate='line_search' evaluates the full objective at each "
-                f"step, so it needs solver='batch', not solver={solver!r}. Use another "
-                "learning_rate with the sampling solvers."
+                f"solver={solver!r} needs a loss with a second derivative, and "
+                f"loss={loss.name!r} has none. Use a smooth loss (squared_error, "
+                "huber, squared_epsilon_insensitive, log_loss, modified_huber or "
+                "squared_hinge) or a first-order solver "
+                f"({_either(SolverNames(lambda row: not row.needs_hessian))})."
             )
-        elif self._param("learning_rate") == "optimal" and self.alpha == 0:
+        if row.l1 is None and not make_penalty(self.penalty, self.alpha, self.l1_ratio).is_smooth:
+            raise ValueError(
+                f"solver={solver!r} cannot use penalty={self.penalty!r}: the L1 "
+                "part has no second derivative. Use penalty='l2' or None, or "
+                "solver='batch', which applies L1 by soft thresholding."
+            )
+        if not row.averages and params["average"]:
+            raise ValueError(
+                "average applies to the solvers "
+                f"{_either(SolverNames(lambda row: row.averages))}; set average=False "
+                f"with solver={solver!r}."
+            )
+        if not row.takes_learning_rate:
+            return
+        if row.step_rule(params).needs_all_rows and row.sampler(params) is not None:
+            full_batch = SolverNames(
+                lambda row: row.takes_learning_rate and row.sampler(params) is None
+            )
+            raise ValueError(
+                f"learning_rate={params['learning_rate']!r} evaluates the full objective "
+                f"at each step, so it needs solver={_either(full_batch)}, not "
+                f"solver={solver!r}. Use another learning_rate with the sampling solvers."
+            )
+        if params["learning_rate"] == "optimal" and self.alpha == 0:
             raise ValueError(
                 "alpha must be > 0 since learning_rate is 'optimal': alpha is used "
                 "to compute the optimal learning rate. Set alpha > 0 or choose "
@@ -166,74 +168,29 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
             )
         return sample_weight
 
-    def _step_rule(self):
-        if self.solver == "momentum":
-            return MomentumStep(self.momentum, self.nesterov)
-        return PlainStep()
-
     def _new_state(self, coef, intercept):
         """The solver state of one problem, starting at ``coef``."""
-        return EpochState(coef, intercept, self._step_rule().init(coef))
+        step_rule = SOLVERS[self.solver].step_rule(self._solver_params())
+        return EpochState(coef, intercept, step_rule.init(coef))
 
-    def _solve(
-        self,
-        objective,
-        state,
-        random_state,
-        *,
-        max_iter,
-        tol,
-        validation_score=None,
-        partial=False,
-        monitor=None,
-    ):
+    def _solve(self, objective, state, settings):
         """Run the configured solver on one problem from ``state``; return a SolverResult.
 
         ``state`` is updated in place, so that a later ``partial_fit`` goes on
         where this call stopped.
         """
-        if self.solver == "newton":
-            result = newton_solve(
-                objective,
-                state.coef,
-                state.intercept,
-                max_iter=max_iter,
-                tol=tol,
-                verbose=self.verbose,
-                monitor=monitor,
-                # partial_fit: the k-th step on a chunk moves 1/k of the way, so
-                # the iterate averages the chunks' Newton targets instead of
-                # jumping to the last chunk's optimum.
-                max_step=1.0 / state.t if partial else 1.0,
-            )
-            state.coef, state.intercept = result.coef, result.intercept
-            state.t += result.n_iter
-            return result._replace(t=state.t)
-        if state.schedule is None:
+        row = SOLVERS[self.solver]
+        params = settings.params
+        if state.schedule is None and row.takes_learning_rate:
             state.schedule = Schedule(
-                self._param("learning_rate"),
-                eta0=self.eta0,
-                power_t=self._param("power_t"),
-                alpha=self.alpha,
+                params["learning_rate"],
+                eta0=params["eta0"],
+                power_t=params["power_t"],
+                alpha=params["alpha"],
                 loss=objective.loss,
             )
-        average = self._param("average")
-        return first_order_solve(
-            objective,
-            state,
-            step_rule=self._step_rule(),
-            schedule=state.schedule,
-            batch_size={"batch": None, "sgd": 1}.get(self.solver, self.batch_size),
-            max_iter=max_iter,
-            tol=tol,
-            n_iter_no_change=self.n_iter_no_change,
-            shuffle=self.shuffle,
-            random_state=random_state,
-            average=1 if average is True else int(average),
-            validation_score=validation_score,
-            verbose=self.verbose,
-            monitor=monitor,
-        )
+        settings = settings._replace(schedule=state.schedule)
+        return row.run(objective, state, row.step_rule(params), row.sampler(params), settings)
 
     def _solve_problems(
         self,
@@ -259,6 +216,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         """
         loss = self._make_loss()
         self._check_combination(loss)
+        params = self._solver_params()
         max_iter, tol = (1, None) if partial else (self.max_iter, self.tol)
 
         def solve_one(k):
@@ -271,16 +229,17 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
                 X_k, y_k, weight_k = X[~held_out], y_k[~held_out], weight_k[~held_out]
             objective = self._objective(loss, X_k, y_k, weight_k, n_classes)
             monitor = None if tasks is None else tasks.monitor(k)
-            result = self._solve(
-                objective,
-                states[k],
+            settings = SolveSettings(
+                params,
+                None,
+                max_iter,
+                tol,
                 np.random.RandomState(seeds[k]),
-                max_iter=max_iter,
-                tol=tol,
-                validation_score=validation_score,
-                partial=partial,
-                monitor=monitor,
+                validation_score,
+                partial,
+                monitor,
             )
+            result = self._solve(objective, states[k], settings)
             if monitor is not None:
                 monitor.close()
             return result
@@ -347,7 +306,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         iteration.
         """
         X_given = X
-        if self.solver == "sgd" and not is_numpy(X) and in_host_memory(X):
+        if SOLVERS[self.solver].runs_on_host and not is_numpy(X) and in_host_memory(X):
             # sgd's per-sample loop is compiled for NumPy: it reads the arrays
             # in place in host memory, and the fitted arrays go back to X's
             # namespace below. On other devices (a GPU) it steps there, in
@@ -427,17 +386,9 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         unconverged = [r for r in results if not r.converged and not r.stopped]
         if self.tol is None or not unconverged:
             return
-        if self.solver == "newton":
-            advice = (
-                f"Newton's method did not reach tol={self.tol}: "
-                f"{unconverged[0].message} Increase max_iter or tol, or add a penalty "
-                "(alpha > 0) if the data are separable."
-            )
-        else:
-            advice = (
-                "Maximum number of iteration reached before convergence. Consider "
-                "increasing max_iter to improve the fit."
-            )
+        advice = SOLVERS[self.solver].not_converged.format(
+            tol=self.tol, message=unconverged[0].message
+        )
         warnings.warn(advice, ConvergenceWarning, stacklevel=3)
 
     def __sklearn_tags__(self):
@@ -445,6 +396,12 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         tags.input_tags.sparse = True
         tags.array_api_support = True
         return tags
+
+
+def _either(names):
+    """``'a', 'b' or 'c'``: the names as a validation message lists them."""
+    quoted = [repr(name) for name in names]
+    return " or ".join(quoted) if len(quoted) < 3 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 def mean_loss_curve(results):

@@ -22,11 +22,11 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skgd._array_api import as_array, follow, to_host_list
-from skgd._base import BaseGD, atomic_fit
 from skgd._dask import is_dask_array
+from skgd._estimators._base import BaseGD, atomic_fit
 from skgd._loss import LOSSES
-from skgd._loss import _expit as stable_expit
-from skgd._multinomial import center
+from skgd._loss._losses import _expit as stable_expit
+from skgd._objective import center
 
 
 class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):

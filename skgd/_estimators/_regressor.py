@@ -16,8 +16,8 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skgd._array_api import as_array, follow
-from skgd._base import BaseGD, atomic_fit
 from skgd._dask import is_dask_array
+from skgd._estimators._base import BaseGD, atomic_fit
 from skgd._loss import REGRESSION_LOSSES
 
 

@@ -11,63 +11,14 @@ Everything here is written with operations of the Array API standard
 (``X @ w``, ``X.T @ r``), with SciPy sparse matrices as a second kind of ``X``.
 """
 
-import copy
-
 import numpy as np
-import scipy.sparse as sp
-from scipy.linalg.blas import get_blas_funcs
-from sklearn.utils._array_api import get_namespace, get_namespace_and_device
+from sklearn.utils._array_api import get_namespace_and_device
 
-from skgd._loss_kernels import MAX_DLOSS, weighted_loss_gradient, weighted_loss_sum
-from skgd._step_pass import step_pass
-from skgd._step_pass import supports as supports_step_pass
-
-
-class Objective:
-    """What every objective shares: its data's storage and ``value_gradient``."""
-
-    @property
-    def is_sparse(self):
-        return sp.issparse(self.X)
-
-    def with_data(self, X):
-        """The same objective over another representation of the same ``X``."""
-        other = copy.copy(self)
-        other.X, other.X_T = X, X.T
-        return other
-
-    def value_gradient(self, coef, intercept, raw=None):
-        """``J`` and its gradient (smooth penalty only) in the packed parameters.
-
-        ``raw``, if given, is :meth:`raw_prediction` at these parameters,
-        which saves a pass over X.
-        """
-        loss, grad_coef, grad_intercept = self.loss_gradient(coef, intercept, raw=raw)
-        grad_coef = grad_coef + self.penalty.smooth_gradient(coef)
-        return loss + self.penalty.value(coef), self.pack(grad_coef, grad_intercept)
-
-    def step_value_gradient(self, w, raw, step, scale):
-        """The raw predictions of ``step``, and ``J`` and its gradient at ``w + scale·step``.
-
-        ``w`` and ``step`` are packed parameters and ``raw`` the raw
-        predictions at ``w``. A Newton iteration needs all three, and some
-        data let them come from one pass.
-
-        Returns
-        -------
-        raw_step : array
-        value : float
-        gradient : array
-        """
-        raw_step = self.raw_prediction(*self.unpack(step))
-        trial = self.unpack(w + scale * step)
-        return (raw_step, *self.value_gradient(*trial, raw=raw + scale * raw_step))
-
-    def gradient_hessian(self, coef, intercept):
-        """``J``, its gradient and its Hessian in the packed parameters."""
-        raw = self.raw_prediction(coef, intercept)
-        value, gradient = self.value_gradient(coef, intercept, raw=raw)
-        return value, gradient, self.hessian(coef, intercept, raw=raw)
+from skgd._loss._kernels import MAX_DLOSS, weighted_loss_gradient, weighted_loss_sum
+from skgd._objective._base import Objective, take_rows
+from skgd._objective._gram import rmatvec, weighted_gram
+from skgd._objective._step_pass import step_pass
+from skgd._objective._step_pass import supports as supports_step_pass
 
 
 class LinearObjective(Objective):
@@ -98,6 +49,7 @@ class LinearObjective(Objective):
 
     # ``hessian`` can estimate the Hessian from a sample of rows.
     samples_rows = True
+    has_hessian_product = True
 
     def __init__(self, loss, penalty, X, y, sample_weight, fit_intercept):
         self.loss = loss
@@ -209,7 +161,7 @@ class LinearObjective(Objective):
         loss, dloss, n_clipped = self.weighted_derivatives(raw, y, weight)
         loss /= n_rows
         self.n_clipped += n_clipped
-        grad_coef = _rmatvec(X_T, dloss) / n_rows
+        grad_coef = rmatvec(X_T, dloss) / n_rows
         grad_intercept = float(xp.sum(dloss)) / n_rows if self.fit_intercept else 0.0
         return loss, grad_coef, grad_intercept
 
@@ -246,7 +198,7 @@ class LinearObjective(Objective):
         def product(params):
             v_coef, v_intercept = self.unpack(params)
             weighted = hess_diag * self.raw_prediction(v_coef, v_intercept)
-            result = _rmatvec(self.X_T, weighted) + l2 * v_coef
+            result = rmatvec(self.X_T, weighted) + l2 * v_coef
             return self.pack(result, float(xp.sum(weighted)) if self.fit_intercept else 0.0)
 
         return product
@@ -272,7 +224,7 @@ class LinearObjective(Objective):
             y, weight, raw = (take_rows(a, rows) for a in (y, weight, raw))
             n_rows = rows.shape[0]
         hess_diag = weight / n_rows * self.loss.hessian(y, raw)
-        H_coef, cross = _weighted_gram(self.X, hess_diag, low_precision, rows)
+        H_coef, cross = weighted_gram(self.X, hess_diag, low_precision, rows)
         H_coef = H_coef + self.penalty.l2 * xp.eye(
             self.n_features, dtype=H_coef.dtype, device=self.device
         )
@@ -286,84 +238,3 @@ class LinearObjective(Objective):
             ],
             axis=0,
         )
-
-
-def take_rows(a, rows):
-    """``a[rows]`` for NumPy arrays and sparse matrices, ``take`` for other libraries."""
-    if isinstance(a, np.ndarray) or sp.issparse(a):
-        return a[rows]
-    xp, _ = get_namespace(a)
-    return xp.take(a, rows, axis=0)
-
-
-def _rmatvec(X_T, r):
-    """``Xᵀ r`` from the transposed view, for dense arrays and sparse matrices."""
-    if sp.issparse(X_T):
-        return np.asarray(X_T @ r).ravel()
-    return X_T @ r
-
-
-def _weighted_gram(X, d, low_precision=False, rows=None):
-    """``Xᵀ diag(d) X`` and ``Xᵀ d`` in row blocks, never an n × d weighted copy of X.
-
-    With non-negative weights and NumPy data, each block is scaled by
-    ``√d`` into one reused buffer and accumulated by BLAS's symmetric rank-k
-    update (syrk), which does half the work of a general product; ``Xᵀ d``
-    (the intercept's column of a Hessian) is summed from the same block
-    while it is in cache. ``low_precision`` sums float64 data in float32,
-    about twice as fast; the results come back in X's dtype. ``rows``, if
-    given, are sorted row indices and ``d`` holds their weights: the sums run
-    over ``X[rows]``, gathered a block at a time.
-
-    Returns
-    -------
-    gram : array of shape (n_features, n_features)
-    column : array of shape (n_features,)
-    """
-    if sp.issparse(X):
-        if rows is not None:
-            X = X[rows]
-        Xd = X.multiply(np.asarray(d)[:, None]).tocsr()
-        return np.asarray((X.T @ Xd).todense()), np.asarray(Xd.sum(axis=0)).ravel()
-    n_rows, n_features = d.shape[0], X.shape[1]
-
-    def block_of(start, stop):
-        return X[start:stop, ...] if rows is None else take_rows(X, rows[start:stop])
-
-    is_numpy_float = isinstance(X, np.ndarray) and X.dtype in (np.float32, np.float64)
-    if is_numpy_float and rows is None and not low_precision and np.all(d == d[0]):
-        # Equal weights (squared error, unit sample weights): one product,
-        # which NumPy computes by syrk on X itself, with no scaled copy.
-        return d[0] * (X.T @ X), X.T @ d
-    if is_numpy_float and np.all(d >= 0):
-        dtype = np.float32 if low_precision else X.dtype
-        syrk = get_blas_funcs("syrk", dtype=dtype)
-        root = np.sqrt(d)
-        gram = np.zeros((n_features, n_features), dtype=dtype, order="F")
-        column = np.zeros(n_features, dtype=np.float64)
-        buffer = np.empty((min(_GRAM_BLOCK_ROWS, n_rows), n_features), dtype=dtype)
-        for start in range(0, n_rows, _GRAM_BLOCK_ROWS):
-            stop = min(start + _GRAM_BLOCK_ROWS, n_rows)
-            block = buffer[: stop - start]
-            np.multiply(block_of(start, stop), root[start:stop, None], out=block, casting="unsafe")
-            # block.T is Fortran-ordered: BLAS reads it without a copy.
-            gram = syrk(1.0, block.T, beta=1.0, c=gram, trans=0, lower=0, overwrite_c=1)
-            column += block.T @ root[start:stop].astype(dtype, copy=False)
-        gram = gram.astype(X.dtype, copy=False)
-        return np.triu(gram) + np.triu(gram, 1).T, column.astype(X.dtype, copy=False)
-    xp, _, device_ = get_namespace_and_device(X)
-    gram = xp.zeros((n_features, n_features), dtype=X.dtype, device=device_)
-    column = xp.zeros((n_features,), dtype=X.dtype, device=device_)
-    for start in range(0, n_rows, _GRAM_BLOCK_ROWS):
-        # The standard leaves slices past the end unspecified: stop at n_rows.
-        stop = min(start + _GRAM_BLOCK_ROWS, n_rows)
-        block = block_of(start, stop)
-        weighted = block * d[start:stop, None]
-        gram = gram + block.T @ weighted
-        column = column + xp.sum(weighted, axis=0)
-    return gram, column
-
-
-# Rows per block of the weighted Gram matrix: large enough for BLAS to run at
-# speed, small enough that the weighted block stays a few MB.
-_GRAM_BLOCK_ROWS = 2048

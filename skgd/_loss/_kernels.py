@@ -12,8 +12,8 @@ import math
 import numpy as np
 from numba import njit
 
-from skgd._log_loss_chunks import CHUNK, log_loss_chunk, scratch
-from skgd._loss import (
+from skgd._loss._log_loss_chunks import CHUNK, log_loss_chunk, scratch
+from skgd._loss._losses import (
     EPSILON_INSENSITIVE,
     HINGE,
     HUBER,

@@ -93,7 +93,7 @@ class HalfSquaredError(BaseLoss):
     Examples
     --------
     >>> import numpy as np
-    >>> from skgd._loss import HalfSquaredError
+    >>> from skgd._loss._losses import HalfSquaredError
     >>> HalfSquaredError().loss(np.array([1.0]), np.array([3.0]))
     array([2.])
     """
@@ -125,7 +125,7 @@ class Huber(BaseLoss):
     Examples
     --------
     >>> import numpy as np
-    >>> from skgd._loss import Huber
+    >>> from skgd._loss._losses import Huber
     >>> Huber(epsilon=1.0).gradient(np.array([0.0, 0.0]), np.array([0.5, 3.0]))
     array([0.5, 1. ])
     """
@@ -161,7 +161,7 @@ class EpsilonInsensitive(BaseLoss):
     Examples
     --------
     >>> import numpy as np
-    >>> from skgd._loss import EpsilonInsensitive
+    >>> from skgd._loss._losses import EpsilonInsensitive
     >>> EpsilonInsensitive(epsilon=0.5).loss(np.array([0.0, 0.0]), np.array([0.2, 2.0]))
     array([0. , 1.5])
     """
@@ -193,7 +193,7 @@ class SquaredEpsilonInsensitive(BaseLoss):
     Examples
     --------
     >>> import numpy as np
-    >>> from skgd._loss import SquaredEpsilonInsensitive
+    >>> from skgd._loss._losses import SquaredEpsilonInsensitive
     >>> SquaredEpsilonInsensitive(epsilon=1.0).loss(np.array([0.0]), np.array([3.0]))
     array([4.])
     """
@@ -231,7 +231,7 @@ class Hinge(BaseLoss):
     Examples
     --------
     >>> import numpy as np
-    >>> from skgd._loss import Hinge
+    >>> from skgd._loss._losses import Hinge
     >>> Hinge().loss(np.array([1.0, -1.0]), np.array([0.5, 2.0]))
     array([0.5, 3. ])
     """
@@ -261,7 +261,7 @@ class Perceptron(Hinge):
     Examples
     --------
     >>> import numpy as np
-    >>> from skgd._loss import Perceptron
+    >>> from skgd._loss._losses import Perceptron
     >>> Perceptron().gradient(np.array([1.0, 1.0]), np.array([-1.0, 1.0]))
     array([-1.,  0.])
     """
@@ -284,7 +284,7 @@ class LogLoss(BaseLoss):
     Examples
     --------
     >>> import numpy as np
-    >>> from skgd._loss import LogLoss
+    >>> from skgd._loss._losses import LogLoss
     >>> float(LogLoss().loss(np.array([1.0]), np.array([0.0]))[0])  # log(2)
     0.6931471805599453
     """
@@ -322,7 +322,7 @@ class ModifiedHuber(BaseLoss):
     Examples
     --------
     >>> import numpy as np
-    >>> from skgd._loss import ModifiedHuber
+    >>> from skgd._loss._losses import ModifiedHuber
     >>> ModifiedHuber().loss(np.array([1.0, 1.0, 1.0]), np.array([2.0, 0.0, -3.0]))
     array([ 0.,  1., 12.])
     """
@@ -360,7 +360,7 @@ class SquaredHinge(BaseLoss):
     Examples
     --------
     >>> import numpy as np
-    >>> from skgd._loss import SquaredHinge
+    >>> from skgd._loss._losses import SquaredHinge
     >>> SquaredHinge().loss(np.array([1.0, -1.0]), np.array([0.5, 0.5]))
     array([0.25, 2.25])
     """
@@ -430,7 +430,7 @@ def make_loss(name, epsilon=0.1):
 
     Examples
     --------
-    >>> from skgd._loss import make_loss
+    >>> from skgd._loss._losses import make_loss
     >>> make_loss("huber", epsilon=1.35)
     Huber(1.35)
     """

@@ -1,0 +1,131 @@
+"""The Objective protocol: every pass over the data a solver may ask for.
+
+``J(coef, intercept) = Σ sᵢ loss(yᵢ, xᵢ·coef + intercept) / Σ sᵢ + P(coef)``
+
+Solvers talk to data only through an objective. :class:`Objective` declares
+each pass and capability, with a default where one can be built from the
+others, so that a solver never asks an objective what it can do: it reads
+the declared flags. The NumPy objectives (:mod:`._linear`,
+:mod:`._multinomial`) and the objectives over dask arrays
+(:mod:`skgd._dask._objective`) implement it.
+"""
+
+import copy
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils._array_api import get_namespace
+
+
+class Objective:
+    """The passes and capabilities every objective declares, with defaults.
+
+    An objective holds ``X``, ``y``, ``sample_weight`` (normalized to mean 1),
+    ``loss``, ``penalty``, ``fit_intercept``, ``n_samples``, ``n_features``,
+    ``dtype``, the array namespace ``xp`` and ``device``, and counts in
+    ``n_clipped`` the loss derivatives clipped at ``MAX_DLOSS``. Subclasses
+    implement :meth:`pack`, :meth:`unpack`, :meth:`raw_prediction`,
+    :meth:`loss_gradient`, :meth:`value`, :meth:`baseline_value` and, for
+    Newton, :meth:`hessian`; every other pass has a default built from those.
+
+    The class attributes below declare what a solver may rely on. A solver
+    reads them; it never probes an objective for methods.
+    """
+
+    #: Coefficient rows: None for one row (regression, a binary problem),
+    #: ``K`` for the multinomial objective's ``K × n_features`` coefficients.
+    n_classes = None
+    #: Whether :meth:`hessian_product` is available (truncated Newton).
+    has_hessian_product = False
+    #: Whether :meth:`hessian` takes ``rows`` (a Hessian from sampled rows).
+    samples_rows = False
+    #: Whether a pass is a round trip (data on a cluster): then Newton asks for
+    #: the value, gradient and Hessian together (:meth:`value_gradient_hessian`).
+    fused_passes = False
+    #: How many line-search trials one pass of :meth:`trial_evaluations` returns.
+    trials_per_pass = 1
+    #: An epoch runner for data held in blocks (see :mod:`skgd._dask._epoch`),
+    #: used by the sampled-row solvers in place of their own; None: their own.
+    blockwise_epoch = None
+
+    @property
+    def is_sparse(self):
+        return sp.issparse(self.X)
+
+    def with_data(self, X):
+        """The same objective over another representation of the same ``X``."""
+        other = copy.copy(self)
+        other.X, other.X_T = X, X.T
+        return other
+
+    def epoch_plan(self, rng, shuffle):
+        """The order in which an epoch of the sampled-row solvers visits the rows."""
+        if shuffle:
+            return rng.permutation(self.n_samples)
+        return np.arange(self.n_samples)
+
+    def value_gradient(self, coef, intercept, raw=None):
+        """``J`` and its gradient (smooth penalty only) in the packed parameters.
+
+        ``raw``, if given, is :meth:`raw_prediction` at these parameters,
+        which saves a pass over X.
+        """
+        loss, grad_coef, grad_intercept = self.loss_gradient(coef, intercept, raw=raw)
+        grad_coef = grad_coef + self.penalty.smooth_gradient(coef)
+        return loss + self.penalty.value(coef), self.pack(grad_coef, grad_intercept)
+
+    def value_gradient_hessian(self, coef, intercept, raw=None, low_precision=False):
+        """``J``, its gradient and its Hessian in the packed parameters.
+
+        ``raw`` as in :meth:`value_gradient`; ``low_precision`` as in
+        :meth:`hessian`.
+        """
+        if raw is None:
+            raw = self.raw_prediction(coef, intercept)
+        value, gradient = self.value_gradient(coef, intercept, raw=raw)
+        return value, gradient, self.hessian(coef, intercept, raw=raw, low_precision=low_precision)
+
+    def step_value_gradient(self, w, raw, step, scale):
+        """The raw predictions of ``step``, and ``J`` and its gradient at ``w + scale·step``.
+
+        ``w`` and ``step`` are packed parameters and ``raw`` the raw
+        predictions at ``w``. A Newton iteration needs all three, and some
+        data let them come from one pass.
+
+        Returns
+        -------
+        raw_step : array
+        value : float
+        gradient : array
+        """
+        raw_step = self.raw_prediction(*self.unpack(step))
+        trial = self.unpack(w + scale * step)
+        return (raw_step, *self.value_gradient(*trial, raw=raw + scale * raw_step))
+
+    def trial_evaluations(self, coef, intercept, direction, direction_intercept, steps):
+        """The data term and its gradient at ``w − η d`` for each ``η`` in ``steps``.
+
+        What a backtracking line search along ``d`` asks for; an objective
+        whose passes are round trips computes all of them in one pass.
+
+        Returns
+        -------
+        list of (loss, grad_coef, grad_intercept), one per step.
+        """
+        steps = [float(step) for step in steps]
+        return [
+            self.loss_gradient(coef - step * direction, intercept - step * direction_intercept)
+            for step in steps
+        ]
+
+    def hessian_product(self, coef, intercept, raw=None):
+        """The Hessian as a function ``v ↦ H v`` (where ``has_hessian_product``)."""
+        raise NotImplementedError(f"{type(self).__name__} has no Hessian-vector product.")
+
+
+def take_rows(a, rows):
+    """``a[rows]`` for NumPy arrays and sparse matrices, ``take`` for other libraries."""
+    if isinstance(a, np.ndarray) or sp.issparse(a):
+        return a[rows]
+    xp, _ = get_namespace(a)
+    return xp.take(a, rows, axis=0)
