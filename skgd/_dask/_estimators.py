@@ -1,7 +1,7 @@
 """The estimators' dask paths: lazy input handling, objectives and predictions.
 
 The estimators call into this module when ``X`` is a dask array (see
-:func:`skgd._dask.is_dask_array`); everything else (the solver states,
+``skgd._estimators._base.dask_support``); everything else (the solver states,
 warm starts, ``partial_fit``'s continuation, loss curves, convergence
 warnings, atomic fits) is the estimators' own code.
 
@@ -23,6 +23,14 @@ from skgd._dask._validation import (
     check_dask_vector,
     check_dask_X,
 )
+from skgd._problems import (
+    FitData,
+    check_fit_classes,
+    check_multi_class,
+    check_partial_fit_classes,
+    classification_problems,
+    initial_coef,
+)
 
 
 def make_objective(loss, penalty, X, y, sample_weight, fit_intercept, n_classes=None):
@@ -38,7 +46,7 @@ def check_regression_input(estimator, X, y, sample_weight, reset):
     ``sample_weight`` comes back as None for unit weights.
     """
     X = check_dask_X(estimator, X, reset=reset)
-    check_dask_fit_params(estimator)
+    check_dask_fit_params(estimator.get_params())
     if is_object_or_string(y):
         raise ValueError(f"y has dtype {y.dtype}; a regressor needs numeric targets.")
     y = check_dask_vector(y, X, "y", dtype=X.dtype)
@@ -49,8 +57,9 @@ def is_object_or_string(y):
     return getattr(y, "dtype", np.dtype(float)).kind in "OUSV"
 
 
-def fit_classifier(
+def classification_data(
     estimator,
+    params,
     X,
     y,
     *,
@@ -60,75 +69,51 @@ def fit_classifier(
     intercept_init=None,
     sample_weight=None,
 ):
-    """GDClassifier's ``fit`` (``partial=False``) or ``partial_fit`` on dask input.
+    """GDClassifier's fit input on dask arrays: a :class:`~skgd._problems.FitData`.
 
-    The same checks and messages as on NumPy input; only the labels'
-    distinct values are computed.
+    The same checks and messages as on NumPy input (:mod:`skgd._problems`);
+    only the labels' distinct values (and counts) are computed, and the
+    targets are built lazily, block by block.
     """
-    warm = not partial and estimator.warm_start and hasattr(estimator, "coef_")
+    warm = not partial and params["warm_start"] and hasattr(estimator, "coef_")
     first_call = partial and not hasattr(estimator, "classes_")
     X = check_dask_X(estimator, X, reset=first_call if partial else not warm)
-    check_dask_fit_params(estimator)
+    check_dask_fit_params(params)
     y = check_dask_vector(y, X, "y")
     (labels, counts) = dask.compute(da.unique(y, return_counts=True))[0]
     check_classification_targets(labels)
     if partial:
         known = np.unique(np.asarray(classes)) if first_call else estimator.classes_
-        if known.shape[0] < 2:
-            raise ValueError(f"classes must hold at least two classes; got {known.tolist()}.")
-        unseen = np.setdiff1d(labels, known)
-        if unseen.size:
-            raise ValueError(
-                f"y holds labels {unseen.tolist()} that are not in classes "
-                f"{known.tolist()}. Pass every class on the first call to partial_fit."
-            )
+        check_partial_fit_classes(known, np.setdiff1d(labels, known))
     else:
         known = labels
-        if known.shape[0] < 2:
-            raise ValueError(
-                f"The number of classes has to be greater than one; got "
-                f"{known.shape[0]} class. A classifier needs samples of at least "
-                "two classes."
-            )
-        if warm and not np.array_equal(known, estimator.classes_):
-            raise ValueError(
-                f"warm_start=True needs the classes of the previous fit "
-                f"{estimator.classes_.tolist()}, got {known.tolist()}. Set "
-                "warm_start=False to fit new classes."
-            )
+        check_fit_classes(known, estimator.classes_ if warm else None)
     sample_weight = check_dask_sample_weight(sample_weight, X)
-    sample_weight = _with_class_weight(estimator, X, y, known, labels, counts, sample_weight)
-    estimator._check_multi_class()
+    sample_weight = _with_class_weight(params, X, y, known, labels, counts, sample_weight)
+    check_multi_class(params)
     if coef_init is None and warm:
         coef_init, intercept_init = estimator.coef_, estimator.intercept_
-    starts = estimator._initial_coef(
-        known, X.shape[1], X.dtype, coef_init, intercept_init, like=np.zeros(0, dtype=X.dtype)
+    starts = initial_coef(
+        known.shape[0],
+        X.shape[1],
+        X.dtype,
+        coef_init,
+        intercept_init,
+        like=np.zeros(0, dtype=X.dtype),
     )
-    if estimator._is_multinomial(known):
-        coef = np.stack([start[0] for start in starts])
-        intercept = np.asarray([start[1] for start in starts], dtype=X.dtype)
-        targets = [y.map_blocks(_class_index, known, dtype=np.intp)]
-        starts, n_classes = [(coef, intercept)], known.shape[0]
-    else:
-        positives = [known[1]] if known.shape[0] == 2 else list(known)
-        targets = [y.map_blocks(_signed, label, X.dtype, dtype=X.dtype) for label in positives]
-        n_classes = None
-    estimator._fit_problems(
-        X,
-        targets,
-        sample_weight,
+    problems = classification_problems(
+        params,
+        known,
         starts,
-        partial=partial,
-        n_classes=n_classes,
-        fitted_extras={"classes_": known},
+        signed=lambda label: y.map_blocks(_signed, label, X.dtype, dtype=X.dtype),
+        class_indices=lambda: y.map_blocks(_class_index, known, dtype=np.intp),
     )
-    estimator.classes_ = known
-    return estimator
+    return FitData(X, problems, sample_weight, classes=known)
 
 
-def _with_class_weight(estimator, X, y, classes, labels, counts, sample_weight):
+def _with_class_weight(params, X, y, classes, labels, counts, sample_weight):
     """Sample weights times ``class_weight``, per sample, lazily."""
-    class_weight = estimator.class_weight
+    class_weight = params["class_weight"]
     if class_weight is None:
         return sample_weight
     if class_weight == "balanced":

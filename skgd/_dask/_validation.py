@@ -119,9 +119,9 @@ def check_dask_sample_weight(sample_weight, X):
     return check_dask_vector(sample_weight, X, "sample_weight", dtype=X.dtype)
 
 
-def check_dask_fit_params(estimator):
+def check_dask_fit_params(params):
     """Refuse the options that need rows gathered on the client."""
-    if getattr(estimator, "early_stopping", False):
+    if params.get("early_stopping", False):
         raise ValueError(
             "early_stopping=True is not supported on dask arrays: scoring a held-out "
             "set after every epoch would bring its predictions to the client. Set "

@@ -62,6 +62,34 @@ def atomic_fit(fit_method):
 
 _CALLBACK_STATE = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
 
+
+def dask_support(X):
+    """The dask paths when ``X`` is a dask array, else None.
+
+    The one place where dask input branches off: the estimators ask it and,
+    for a dask array, call :mod:`skgd._dask._estimators`, which builds the
+    same objects (validated input, problems, objectives) from blocks.
+    """
+    if not is_dask_array(X):
+        return None
+    from skgd._dask import _estimators
+
+    return _estimators
+
+
+def blockwise_on_dask(method):
+    """Make a method of ``X`` a lazy dask array on dask input: the NumPy method per block."""
+
+    @functools.wraps(method)
+    def wrapper(self, X):
+        dask = dask_support(X)
+        if dask is not None:
+            return dask.predict(self, method.__name__, X)
+        return method(self, X)
+
+    return wrapper
+
+
 MAX_INT = np.iinfo(np.int32).max
 
 
@@ -277,34 +305,17 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         if self.early_stopping:
             raise ValueError("early_stopping should be False with partial_fit")
 
-    def _fit_problems(
-        self,
-        X,
-        targets,
-        sample_weight,
-        initial,
-        *,
-        partial,
-        stratify=None,
-        n_classes=None,
-        y=None,
-        sample_weight_given=None,
-        fitted_extras=None,
-    ):
-        """Fit (or, with ``partial``, continue) one problem per target, atomically.
+    def _fit_problems(self, data, *, partial):
+        """Fit (or, with ``partial``, continue) the problems of ``data``, atomically.
 
-        ``initial`` is a list of ``(coef, intercept)`` starting points for a
-        fresh fit; a continued fit starts from copies of the stored solver
-        states. The fitted attributes change only once every problem has been
-        solved, so a failure (an exception, divergence, an interrupt) leaves a
-        fitted estimator as it was.
-
-        For the callbacks: ``y`` and ``sample_weight_given`` are the targets
-        and weights as the user gave them (default: the first problem's
-        targets), ``fitted_extras`` the fitted attributes set before the
-        solve (``classes_``), so that a callback can score the model at any
-        iteration.
+        ``data`` is a :class:`~skgd._problems.FitData`: its problems' starts
+        begin a fresh fit; a continued fit starts from copies of the stored
+        solver states. The fitted attributes change only once every problem
+        has been solved, so a failure (an exception, divergence, an
+        interrupt) leaves a fitted estimator as it was.
         """
+        X, sample_weight = data.X, data.sample_weight
+        targets, initial, n_classes = data.problems
         X_given = X
         if SOLVERS[self.solver].runs_on_host and not is_numpy(X) and in_host_memory(X):
             # sgd's per-sample loop is compiled for NumPy: it reads the arrays
@@ -324,17 +335,18 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         else:
             states = [self._new_state(coef, intercept) for coef, intercept in initial]
             random_state = check_random_state(self._param("random_state"))
-        held_out = None if partial else self._held_out_rows(X, sample_weight, stratify)
+        held_out = None if partial else self._held_out_rows(X, sample_weight, data.y)
         seeds = random_state.randint(MAX_INT, size=len(targets))
         tasks = None
         if hasattr(self, "_skl_callbacks"):
-            fitted_extras = fitted_extras or {}
+            # What a callback needs to score the model at any iteration.
+            fitted_extras = {} if data.classes is None else {"classes_": data.classes}
             labels = list(fitted_extras.get("classes_", range(len(targets))))
             tasks = FitTasks(
                 self,
                 X,
-                targets[0] if y is None else y,
-                None if sample_weight_given is None else {"sample_weight": sample_weight_given},
+                targets[0] if data.y is None else data.y,
+                None if data.given_weight is None else {"sample_weight": data.given_weight},
                 states,
                 1 if partial else self.max_iter,
                 labels,
@@ -369,10 +381,9 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
 
     def _objective(self, loss, X, y, sample_weight, n_classes=None):
         penalty = make_penalty(self.penalty, self.alpha, self.l1_ratio)
-        if is_dask_array(X):
-            from skgd._dask._estimators import make_objective
-
-            return make_objective(
+        dask = dask_support(X)
+        if dask is not None:
+            return dask.make_objective(
                 loss, penalty, X, y, sample_weight, self.fit_intercept, n_classes
             )
         if n_classes is not None:

@@ -13,7 +13,6 @@ from sklearn.utils._array_api import (
     check_same_namespace,
     get_namespace,
     get_namespace_and_device,
-    size,
 )
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
@@ -21,12 +20,19 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skgd._array_api import as_array, follow, to_host_list
-from skgd._dask import is_dask_array
-from skgd._estimators._base import BaseGD, atomic_fit
+from skgd._array_api import as_array, follow
+from skgd._estimators._base import BaseGD, atomic_fit, blockwise_on_dask, dask_support
 from skgd._loss import LOSSES
 from skgd._loss._losses import _expit as stable_expit
 from skgd._objective import center
+from skgd._problems import (
+    FitData,
+    check_fit_classes,
+    check_multi_class,
+    check_partial_fit_classes,
+    classification_problems,
+    initial_coef,
+)
 
 
 class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
@@ -216,50 +222,16 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
             The fitted estimator. If fitting fails, a previously fitted
             estimator keeps its attributes unchanged.
         """
-        warm = self.warm_start and hasattr(self, "coef_")
-        if is_dask_array(X):
-            from skgd._dask._estimators import fit_classifier
-
-            return fit_classifier(
-                self,
-                X,
-                y,
-                partial=False,
-                coef_init=coef_init,
-                intercept_init=intercept_init,
-                sample_weight=sample_weight,
-            )
-        X, y, classes = self._validate_X_y(X, y, reset=not warm)
-        if classes.shape[0] < 2:
-            raise ValueError(
-                f"The number of classes has to be greater than one; got "
-                f"{classes.shape[0]} class. A classifier needs samples of at least "
-                "two classes."
-            )
-        if warm and to_host_list(classes) != to_host_list(self.classes_):
-            raise ValueError(
-                f"warm_start=True needs the classes of the previous fit "
-                f"{to_host_list(self.classes_)}, got {to_host_list(classes)}. Set "
-                "warm_start=False to fit new classes."
-            )
-        given_weight, sample_weight = sample_weight, self._weights(X, y, classes, sample_weight)
-        self._check_multi_class()
-        if coef_init is None and warm:
-            coef_init, intercept_init = self.coef_, self.intercept_
-        targets, starts, n_classes = self._problems(X, y, classes, coef_init, intercept_init)
-        self._fit_problems(
+        data = self._fit_data(
             X,
-            targets,
-            sample_weight,
-            starts,
+            y,
             partial=False,
-            stratify=y,
-            n_classes=n_classes,
-            y=y,
-            sample_weight_given=given_weight,
-            fitted_extras={"classes_": classes},
+            coef_init=coef_init,
+            intercept_init=intercept_init,
+            sample_weight=sample_weight,
         )
-        self.classes_ = classes
+        self._fit_problems(data, partial=False)
+        self.classes_ = data.classes
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -294,41 +266,72 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
                 "class frequency distributions. Pass the resulting weights as the "
                 "class_weight parameter."
             )
-        first_call = not hasattr(self, "classes_")
-        if first_call and classes is None:
+        if not hasattr(self, "classes_") and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
-        if is_dask_array(X):
-            from skgd._dask._estimators import fit_classifier
-
-            return fit_classifier(
-                self, X, y, partial=True, classes=classes, sample_weight=sample_weight
-            )
-        X, y, labels = self._validate_X_y(X, y, reset=first_call)
-        known = _unique_labels(_labels_like(classes, y)) if first_call else self.classes_
-        if known.shape[0] < 2:
-            raise ValueError(f"classes must hold at least two classes; got {to_host_list(known)}.")
-        unseen = _unseen_labels(labels, known)
-        if size(unseen):
-            raise ValueError(
-                f"y holds labels {to_host_list(unseen)} that are not in classes "
-                f"{to_host_list(known)}. Pass every class on the first call to partial_fit."
-            )
-        given_weight, sample_weight = sample_weight, self._weights(X, y, known, sample_weight)
-        self._check_multi_class()
-        targets, starts, n_classes = self._problems(X, y, known, None, None)
-        self._fit_problems(
-            X,
-            targets,
-            sample_weight,
-            starts,
-            partial=True,
-            n_classes=n_classes,
-            y=y,
-            sample_weight_given=given_weight,
-            fitted_extras={"classes_": known},
-        )
-        self.classes_ = known
+        data = self._fit_data(X, y, partial=True, classes=classes, sample_weight=sample_weight)
+        self._fit_problems(data, partial=True)
+        self.classes_ = data.classes
         return self
+
+    def _fit_data(
+        self,
+        X,
+        y,
+        *,
+        partial,
+        classes=None,
+        coef_init=None,
+        intercept_init=None,
+        sample_weight=None,
+    ):
+        """Validate a fit's input and build its problems: a :class:`~skgd._problems.FitData`.
+
+        ``partial_fit`` (``partial=True``) takes its classes from ``classes``
+        on the first call and from the fitted ``classes_`` afterwards; ``fit``
+        takes them from ``y``, and a warm start must find the same ones.
+        """
+        params = self._solver_params()
+        dask = dask_support(X)
+        if dask is not None:
+            return dask.classification_data(
+                self,
+                params,
+                X,
+                y,
+                partial=partial,
+                classes=classes,
+                coef_init=coef_init,
+                intercept_init=intercept_init,
+                sample_weight=sample_weight,
+            )
+        warm = not partial and self.warm_start and hasattr(self, "coef_")
+        first_call = partial and not hasattr(self, "classes_")
+        X, y, labels = self._validate_X_y(X, y, reset=first_call if partial else not warm)
+        if partial:
+            known = _unique_labels(_labels_like(classes, y)) if first_call else self.classes_
+            check_partial_fit_classes(known, _unseen_labels(labels, known))
+        else:
+            known = labels
+            check_fit_classes(known, self.classes_ if warm else None)
+        given_weight, sample_weight = sample_weight, self._weights(X, y, known, sample_weight)
+        check_multi_class(params)
+        if coef_init is None and warm:
+            coef_init, intercept_init = self.coef_, self.intercept_
+        starts = initial_coef(
+            known.shape[0], X.shape[1], X.dtype, coef_init, intercept_init, like=X
+        )
+        # Sparse X: get_namespace gives NumPy, as it should.
+        xp, _ = get_namespace(X)
+        xp_labels, _ = get_namespace(known)
+        problems = classification_problems(
+            params,
+            known,
+            starts,
+            # ±1 targets: 2·[y = label] − 1, computed where the labels are, used where X is.
+            signed=lambda label: 2.0 * xp.astype(follow(y == label, X), X.dtype) - 1.0,
+            class_indices=lambda: follow(xp_labels.searchsorted(known, y), X),
+        )
+        return FitData(X, problems, sample_weight, y, given_weight, known)
 
     def _validate_X_y(self, X, y, reset):
         xp, _ = get_namespace(X)
@@ -367,68 +370,6 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         weighted = sample_weight * xp.astype(per_sample, X.dtype)
         return self._check_sample_weight(weighted, X)
 
-    def _is_multinomial(self, classes):
-        # Two classes: the binary problem is the same model, with one weight vector.
-        return self._param("multi_class") == "multinomial" and classes.shape[0] > 2
-
-    def _check_multi_class(self):
-        if self._param("multi_class") == "multinomial" and self._param("loss") != "log_loss":
-            raise ValueError(
-                f"multi_class='multinomial' is the softmax log loss; it needs "
-                f"loss='log_loss', not loss={self._param('loss')!r}. Use "
-                "multi_class='ovr' with other losses."
-            )
-
-    def _problems(self, X, y, classes, coef_init, intercept_init):
-        """Targets, starting points and n_classes for ``_fit_problems``.
-
-        One-vs-rest: one problem with ±1 targets for two classes, one per class
-        beyond. Multinomial: one problem whose targets are class indices.
-        """
-        # Sparse X: get_namespace_and_device gives NumPy, as it should.
-        xp, _, device_ = get_namespace_and_device(X)
-        starts = self._initial_coef(
-            classes, X.shape[1], X.dtype, coef_init, intercept_init, like=X
-        )
-        xp_labels, _ = get_namespace(classes)
-        if self._is_multinomial(classes):
-            coef = xp.stack([start[0] for start in starts])
-            intercept = xp.asarray([start[1] for start in starts], dtype=X.dtype, device=device_)
-            targets = [follow(xp_labels.searchsorted(classes, y), X)]
-            return targets, [(coef, intercept)], classes.shape[0]
-        n_classes = classes.shape[0]
-        positives = [classes[1]] if n_classes == 2 else [classes[k] for k in range(n_classes)]
-        # ±1 targets: 2·[y = label] − 1, computed where the labels are, used where X is.
-        targets = [2.0 * xp.astype(follow(y == label, X), X.dtype) - 1.0 for label in positives]
-        return targets, starts, None
-
-    def _initial_coef(self, classes, n_features, dtype, coef_init, intercept_init, like=None):
-        """One ``(coef, intercept)`` per row of ``coef_``, in the namespace of ``like``."""
-        xp, _, device_ = get_namespace_and_device(like)
-        n_problems = 1 if classes.shape[0] == 2 else classes.shape[0]
-        coef = xp.zeros((n_problems, n_features), dtype=dtype, device=device_)
-        if coef_init is not None:
-            coef_init = as_array(coef_init, like, dtype)
-            if size(coef_init) == size(coef):
-                coef_init = xp.reshape(coef_init, coef.shape)
-            if tuple(coef_init.shape) != tuple(coef.shape):
-                raise ValueError(
-                    f"coef_init has shape {tuple(coef_init.shape)}; it must have shape "
-                    f"{tuple(coef.shape)}, one row per class (one row for two classes)."
-                )
-            coef = xp.asarray(coef_init, copy=True)
-        intercept = [0.0] * n_problems
-        if intercept_init is not None:
-            float_dtype = _max_precision_float_dtype(xp, device_)
-            intercept_init = xp.reshape(as_array(intercept_init, like, float_dtype), (-1,))
-            if tuple(intercept_init.shape) != (n_problems,):
-                raise ValueError(
-                    f"intercept_init has shape {tuple(intercept_init.shape)}; it must have "
-                    f"shape {(n_problems,)}."
-                )
-            intercept = [float(intercept_init[k]) for k in range(n_problems)]
-        return [(xp.asarray(coef[k, :], copy=True), intercept[k]) for k in range(n_problems)]
-
     def _set_coef(self, results, dtype):
         self._softmax = np.ndim(results[0].coef) == 2
         xp, _, device_ = get_namespace_and_device(results[0].coef)
@@ -463,6 +404,7 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
 
         return accuracy
 
+    @blockwise_on_dask
     def decision_function(self, X):
         """Confidence scores: the signed distance of each sample to each hyperplane.
 
@@ -476,12 +418,9 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
             For two classes, positive scores mean ``classes_[1]``. A lazy
             dask array when ``X`` is one.
         """
-        if is_dask_array(X):
-            from skgd._dask._estimators import predict
-
-            return predict(self, "decision_function", X)
         return super().decision_function(X)
 
+    @blockwise_on_dask
     def predict(self, X):
         """Predict class labels for the samples in ``X``.
 
@@ -494,16 +433,13 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         y_pred : array of shape (n_samples,)
             A lazy dask array when ``X`` is one.
         """
-        if is_dask_array(X):
-            from skgd._dask._estimators import predict
-
-            return predict(self, "predict", X)
         return super().predict(X)
 
     def _has_proba(self):
         return self._param("loss") in ("log_loss", "modified_huber")
 
     @available_if(_has_proba)
+    @blockwise_on_dask
     def predict_proba(self, X):
         """Probability estimates, for ``loss="log_loss"`` or ``"modified_huber"``.
 
@@ -522,10 +458,6 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
             In the namespace and on the device of ``X``; a lazy dask array
             when ``X`` is one.
         """
-        if is_dask_array(X):
-            from skgd._dask._estimators import predict
-
-            return predict(self, "predict_proba", X)
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="coef_", method="predict_proba")
         scores = self.decision_function(X)
@@ -550,6 +482,7 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         return prob / prob_sum[:, None]
 
     @available_if(_has_proba)
+    @blockwise_on_dask
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
 
@@ -563,10 +496,6 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
             In the namespace and on the device of ``X``; a lazy dask array
             when ``X`` is one.
         """
-        if is_dask_array(X):
-            from skgd._dask._estimators import predict
-
-            return predict(self, "predict_log_proba", X)
         check_same_namespace(X, self, attribute="coef_", method="predict_log_proba")
         proba = self.predict_proba(X)
         xp, _ = get_namespace(proba)

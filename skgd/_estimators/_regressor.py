@@ -16,9 +16,9 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skgd._array_api import as_array, follow
-from skgd._dask import is_dask_array
-from skgd._estimators._base import BaseGD, atomic_fit
+from skgd._estimators._base import BaseGD, atomic_fit, blockwise_on_dask, dask_support
 from skgd._loss import REGRESSION_LOSSES
+from skgd._problems import FitData, Problems
 
 
 class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
@@ -248,8 +248,9 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         if coef_init is None and warm:
             coef_init, intercept_init = self.coef_, self.intercept_
         start = self._initial_coef(X.shape[1], X.dtype, coef_init, intercept_init, like=y)
+        problems = Problems([y], [start], None)
         self._fit_problems(
-            X, [y], sample_weight, [start], partial=False, sample_weight_given=sample_weight
+            FitData(X, problems, sample_weight, given_weight=sample_weight), partial=False
         )
         return self
 
@@ -277,17 +278,17 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         first_call = not hasattr(self, "coef_")
         X, y, sample_weight = self._validate_input(X, y, sample_weight, reset=first_call)
         start = self._initial_coef(X.shape[1], X.dtype, None, None, like=y)
+        problems = Problems([y], [start], None)
         self._fit_problems(
-            X, [y], sample_weight, [start], partial=True, sample_weight_given=sample_weight
+            FitData(X, problems, sample_weight, given_weight=sample_weight), partial=True
         )
         return self
 
     def _validate_input(self, X, y, sample_weight, reset):
-        if is_dask_array(X):
+        dask = dask_support(X)
+        if dask is not None:
             # Lazy: X stays on the cluster (see skgd._dask).
-            from skgd._dask._estimators import check_regression_input
-
-            return check_regression_input(self, X, y, sample_weight, reset)
+            return dask.check_regression_input(self, X, y, sample_weight, reset)
         xp, _ = get_namespace(X)
         X, y = validate_data(
             self,
@@ -341,6 +342,7 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
 
         return r2
 
+    @blockwise_on_dask
     def predict(self, X):
         """Predict targets with the linear model.
 
@@ -355,10 +357,6 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
             dask array. With ``array_api_dispatch=True``, an array in the
             namespace and on the device of ``X``, which must be the fit's.
         """
-        if is_dask_array(X):
-            from skgd._dask._estimators import predict
-
-            return predict(self, "predict", X)
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="coef_", method="predict")
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)

@@ -1,0 +1,155 @@
+"""The problems a classifier's fit solves: class checks, targets and starting points.
+
+One-vs-rest fits one binary problem per class (one for two classes) with
+±1 targets; multinomial fits one problem whose targets are class indices
+and whose coefficients have a row per class. The estimators (NumPy and
+Array API input) and :mod:`skgd._dask` build their problems here, so that
+both say the same thing about the same labels, and both import downward.
+"""
+
+from typing import NamedTuple
+
+from sklearn.utils._array_api import (
+    _max_precision_float_dtype,
+    get_namespace_and_device,
+    size,
+)
+
+from skgd._array_api import as_array, to_host_list
+
+
+class Problems(NamedTuple):
+    """What a fit hands to the solvers: one target and one start per problem.
+
+    Attributes
+    ----------
+    targets : list of arrays
+        ±1 labels per one-vs-rest problem, or one array of class indices.
+    starts : list of (coef, intercept)
+    n_classes : int or None
+        The number of classes of a multinomial problem; None for one-vs-rest.
+    """
+
+    targets: list
+    starts: list
+    n_classes: int | None
+
+
+class FitData(NamedTuple):
+    """A fit's validated input and the problems it poses.
+
+    Attributes
+    ----------
+    X : array, sparse matrix or dask array
+    problems : Problems
+    sample_weight : array, or None for unit weights on dask input
+    y : array or None
+        The labels as given, which early stopping stratifies on and callbacks
+        score against; None: the first problem's targets.
+    given_weight : array or None
+        The sample weights as given, for the callbacks.
+    classes : array or None
+        A classifier's classes; None for a regressor.
+    """
+
+    X: object
+    problems: Problems
+    sample_weight: object
+    y: object = None
+    given_weight: object = None
+    classes: object = None
+
+
+def check_fit_classes(classes, previous=None):
+    """Refuse fewer than two classes, or classes other than a warm start's."""
+    if classes.shape[0] < 2:
+        raise ValueError(
+            f"The number of classes has to be greater than one; got "
+            f"{classes.shape[0]} class. A classifier needs samples of at least "
+            "two classes."
+        )
+    if previous is not None and to_host_list(classes) != to_host_list(previous):
+        raise ValueError(
+            f"warm_start=True needs the classes of the previous fit "
+            f"{to_host_list(previous)}, got {to_host_list(classes)}. Set "
+            "warm_start=False to fit new classes."
+        )
+
+
+def check_partial_fit_classes(known, unseen):
+    """Refuse ``partial_fit``'s ``classes`` with fewer than two, or labels outside them."""
+    if known.shape[0] < 2:
+        raise ValueError(f"classes must hold at least two classes; got {to_host_list(known)}.")
+    if size(unseen):
+        raise ValueError(
+            f"y holds labels {to_host_list(unseen)} that are not in classes "
+            f"{to_host_list(known)}. Pass every class on the first call to partial_fit."
+        )
+
+
+def check_multi_class(params):
+    """Refuse ``multi_class="multinomial"`` with a loss other than the log loss."""
+    if params["multi_class"] == "multinomial" and params["loss"] != "log_loss":
+        raise ValueError(
+            f"multi_class='multinomial' is the softmax log loss; it needs "
+            f"loss='log_loss', not loss={params['loss']!r}. Use "
+            "multi_class='ovr' with other losses."
+        )
+
+
+def is_multinomial(params, n_classes):
+    # Two classes: the binary problem is the same model, with one weight vector.
+    return params["multi_class"] == "multinomial" and n_classes > 2
+
+
+def classification_problems(params, classes, starts, signed, class_indices):
+    """The :class:`Problems` of a classifier's fit.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's parameters, its fixed ones included.
+    classes : array of shape (n_classes,)
+    starts : list of (coef, intercept)
+        One per row of ``coef_``, from :func:`initial_coef`.
+    signed : callable
+        ``signed(label)``: the ±1 targets of the problem "label or not".
+    class_indices : callable
+        ``class_indices()``: each sample's class as an index into ``classes``.
+    """
+    n_classes = classes.shape[0]
+    if is_multinomial(params, n_classes):
+        xp, _, device_ = get_namespace_and_device(starts[0][0])
+        coef = xp.stack([start[0] for start in starts])
+        intercept = xp.asarray([start[1] for start in starts], dtype=coef.dtype, device=device_)
+        return Problems([class_indices()], [(coef, intercept)], n_classes)
+    positives = [classes[1]] if n_classes == 2 else [classes[k] for k in range(n_classes)]
+    return Problems([signed(label) for label in positives], starts, None)
+
+
+def initial_coef(n_classes, n_features, dtype, coef_init, intercept_init, like):
+    """One ``(coef, intercept)`` per row of ``coef_``, in the namespace of ``like``."""
+    xp, _, device_ = get_namespace_and_device(like)
+    n_problems = 1 if n_classes == 2 else n_classes
+    coef = xp.zeros((n_problems, n_features), dtype=dtype, device=device_)
+    if coef_init is not None:
+        coef_init = as_array(coef_init, like, dtype)
+        if size(coef_init) == size(coef):
+            coef_init = xp.reshape(coef_init, coef.shape)
+        if tuple(coef_init.shape) != tuple(coef.shape):
+            raise ValueError(
+                f"coef_init has shape {tuple(coef_init.shape)}; it must have shape "
+                f"{tuple(coef.shape)}, one row per class (one row for two classes)."
+            )
+        coef = xp.asarray(coef_init, copy=True)
+    intercept = [0.0] * n_problems
+    if intercept_init is not None:
+        float_dtype = _max_precision_float_dtype(xp, device_)
+        intercept_init = xp.reshape(as_array(intercept_init, like, float_dtype), (-1,))
+        if tuple(intercept_init.shape) != (n_problems,):
+            raise ValueError(
+                f"intercept_init has shape {tuple(intercept_init.shape)}; it must have "
+                f"shape {(n_problems,)}."
+            )
+        intercept = [float(intercept_init[k]) for k in range(n_problems)]
+    return [(xp.asarray(coef[k, :], copy=True), intercept[k]) for k in range(n_problems)]
