@@ -6,36 +6,5 @@ respect to the raw prediction. Each class's docstring states its formula and
 whether it carries a ½.
 """
 
-from skgd._loss import (
-    CLASSIFICATION_LOSSES,
-    LOSSES,
-    REGRESSION_LOSSES,
-    BaseLoss,
-    EpsilonInsensitive,
-    HalfSquaredError,
-    Hinge,
-    Huber,
-    LogLoss,
-    ModifiedHuber,
-    Perceptron,
-    SquaredEpsilonInsensitive,
-    SquaredHinge,
-    make_loss,
-)
-
-__all__ = [
-    "CLASSIFICATION_LOSSES",
-    "LOSSES",
-    "REGRESSION_LOSSES",
-    "BaseLoss",
-    "EpsilonInsensitive",
-    "HalfSquaredError",
-    "Hinge",
-    "Huber",
-    "LogLoss",
-    "ModifiedHuber",
-    "Perceptron",
-    "SquaredEpsilonInsensitive",
-    "SquaredHinge",
-    "make_loss",
-]
+from skgd._loss import *  # noqa: F403  (the public losses are the _loss package's names)
+from skgd._loss import __all__  # noqa: F401
