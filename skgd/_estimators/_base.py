@@ -184,18 +184,6 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
                 "another learning_rate."
             )
 
-    def _check_sample_weight(self, sample_weight, X):
-        sample_weight = _check_sample_weight(
-            follow(sample_weight, X), X, dtype=X.dtype, ensure_non_negative=True
-        )
-        xp, _ = get_namespace(sample_weight)
-        if not xp.any(sample_weight > 0):
-            raise ValueError(
-                "The sample weights are all zero: at least one sample needs a "
-                "positive weight to fit a model."
-            )
-        return sample_weight
-
     def _new_state(self, coef, intercept):
         """The solver state of one problem, starting at ``coef``."""
         step_rule = SOLVERS[self.solver].step_rule(self._solver_params())
@@ -407,6 +395,20 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         tags.input_tags.sparse = True
         tags.array_api_support = True
         return tags
+
+
+def checked_sample_weight(sample_weight, X):
+    """``sample_weight`` validated as scikit-learn does, refusing all-zero weights."""
+    sample_weight = _check_sample_weight(
+        follow(sample_weight, X), X, dtype=X.dtype, ensure_non_negative=True
+    )
+    xp, _ = get_namespace(sample_weight)
+    if not xp.any(sample_weight > 0):
+        raise ValueError(
+            "The sample weights are all zero: at least one sample needs a "
+            "positive weight to fit a model."
+        )
+    return sample_weight
 
 
 def _either(names):

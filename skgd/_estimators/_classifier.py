@@ -5,10 +5,8 @@ import scipy.sparse as sp
 from scipy.special import expit, softmax
 from sklearn.base import _fit_context
 from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
-from sklearn.utils import compute_class_weight
 from sklearn.utils._array_api import (
     _is_numpy_namespace,
-    _isin,
     _max_precision_float_dtype,
     check_same_namespace,
     get_namespace,
@@ -17,22 +15,13 @@ from sklearn.utils._array_api import (
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from skgd._array_api import as_array, follow
+from skgd._estimators import _class_input
 from skgd._estimators._base import BaseGD, atomic_fit, blockwise_on_dask, dask_support
 from skgd._loss import LOSSES
 from skgd._loss._losses import _expit as stable_expit
 from skgd._objective import center
-from skgd._problems import (
-    FitData,
-    check_fit_classes,
-    check_multi_class,
-    check_partial_fit_classes,
-    classification_problems,
-    initial_coef,
-)
 
 
 class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
@@ -290,85 +279,18 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         on the first call and from the fitted ``classes_`` afterwards; ``fit``
         takes them from ``y``, and a warm start must find the same ones.
         """
-        params = self._solver_params()
-        dask = dask_support(X)
-        if dask is not None:
-            return dask.classification_data(
-                self,
-                params,
-                X,
-                y,
-                partial=partial,
-                classes=classes,
-                coef_init=coef_init,
-                intercept_init=intercept_init,
-                sample_weight=sample_weight,
-            )
-        warm = not partial and self.warm_start and hasattr(self, "coef_")
-        first_call = partial and not hasattr(self, "classes_")
-        X, y, labels = self._validate_X_y(X, y, reset=first_call if partial else not warm)
-        if partial:
-            known = _unique_labels(_labels_like(classes, y)) if first_call else self.classes_
-            check_partial_fit_classes(known, _unseen_labels(labels, known))
-        else:
-            known = labels
-            check_fit_classes(known, self.classes_ if warm else None)
-        given_weight, sample_weight = sample_weight, self._weights(X, y, known, sample_weight)
-        check_multi_class(params)
-        if coef_init is None and warm:
-            coef_init, intercept_init = self.coef_, self.intercept_
-        starts = initial_coef(
-            known.shape[0], X.shape[1], X.dtype, coef_init, intercept_init, like=X
-        )
-        # Sparse X: get_namespace gives NumPy, as it should.
-        xp, _ = get_namespace(X)
-        xp_labels, _ = get_namespace(known)
-        problems = classification_problems(
-            params,
-            known,
-            starts,
-            # ±1 targets: 2·[y = label] − 1, computed where the labels are, used where X is.
-            signed=lambda label: 2.0 * xp.astype(follow(y == label, X), X.dtype) - 1.0,
-            class_indices=lambda: follow(xp_labels.searchsorted(known, y), X),
-        )
-        return FitData(X, problems, sample_weight, y, given_weight, known)
-
-    def _validate_X_y(self, X, y, reset):
-        xp, _ = get_namespace(X)
-        X, y = validate_data(
+        inputs = dask_support(X) or _class_input
+        return inputs.classification_data(
             self,
+            self._solver_params(),
             X,
             y,
-            accept_sparse=["csr", "csc"],
-            dtype=[xp.float64, xp.float32],
-            reset=reset,
+            partial=partial,
+            classes=classes,
+            coef_init=coef_init,
+            intercept_init=intercept_init,
+            sample_weight=sample_weight,
         )
-        if isinstance(y, np.ndarray) and y.dtype.kind in "biuf":
-            # The target check sorts y for its unique values too: give it
-            # these (a view of y that carries them) instead of a second sort.
-            labels = np.unique(y)
-            check_classification_targets(_with_unique(y, labels))
-        else:
-            check_classification_targets(y)
-            labels = _unique_labels(y)
-        if not (isinstance(y, np.ndarray) and y.dtype.kind in "OUSV"):
-            # Numeric labels follow X to its namespace and device; string
-            # labels can only be NumPy, and only their encodings move.
-            y = follow(y, X)
-            labels = follow(labels, X)
-        return X, y, labels
-
-    def _weights(self, X, y, classes, sample_weight):
-        """Sample weights times class weights."""
-        sample_weight = self._check_sample_weight(sample_weight, X)
-        if self.class_weight is None:
-            return sample_weight
-        per_class = follow(compute_class_weight(self.class_weight, classes=classes, y=y), classes)
-        xp, _ = get_namespace(classes)
-        per_sample = follow(xp.take(per_class, xp.searchsorted(classes, y)), sample_weight)
-        xp, _ = get_namespace(sample_weight)
-        weighted = sample_weight * xp.astype(per_sample, X.dtype)
-        return self._check_sample_weight(weighted, X)
 
     def _set_coef(self, results, dtype):
         self._softmax = np.ndim(results[0].coef) == 2
@@ -500,33 +422,3 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         proba = self.predict_proba(X)
         xp, _ = get_namespace(proba)
         return xp.log(proba)
-
-
-def _unique_labels(y):
-    """The sorted distinct labels of ``y``, in ``y``'s namespace and on its device."""
-    xp, _ = get_namespace(y)
-    if _is_numpy_namespace(xp):
-        return np.unique(y)
-    return xp.sort(xp.unique_values(y))
-
-
-def _labels_like(labels, y):
-    """``partial_fit``'s ``classes`` where ``y``'s labels are, to compare with them."""
-    xp, _ = get_namespace(y)
-    if _is_numpy_namespace(xp):
-        return labels
-    return as_array(labels, y, y.dtype)
-
-
-def _with_unique(y, labels):
-    """Numeric ``y`` viewed with its unique values attached, as scikit-learn's
-    ``attach_unique`` does, so that its target checks need not sort it again."""
-    return y.view(np.dtype(y.dtype, metadata={"unique": labels}))
-
-
-def _unseen_labels(labels, known):
-    """The ``labels`` (sorted, distinct) that are not in ``known``."""
-    xp, _ = get_namespace(labels)
-    if _is_numpy_namespace(xp):
-        return np.setdiff1d(labels, known)
-    return labels[~_isin(labels, follow(known, labels), xp=xp)]

@@ -16,7 +16,13 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skgd._array_api import as_array, follow
-from skgd._estimators._base import BaseGD, atomic_fit, blockwise_on_dask, dask_support
+from skgd._estimators._base import (
+    BaseGD,
+    atomic_fit,
+    blockwise_on_dask,
+    checked_sample_weight,
+    dask_support,
+)
 from skgd._loss import REGRESSION_LOSSES
 from skgd._problems import FitData, Problems
 
@@ -303,7 +309,7 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         y = follow(y, X)
         xp, _ = get_namespace(y)
         y = xp.astype(y, X.dtype, copy=False)
-        return X, y, self._check_sample_weight(sample_weight, X)
+        return X, y, checked_sample_weight(sample_weight, X)
 
     def _initial_coef(self, n_features, dtype, coef_init, intercept_init, like=None):
         """The starting ``(coef, intercept)``, in the namespace and on the device of ``like``."""

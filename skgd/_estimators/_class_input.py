@@ -1,0 +1,138 @@
+"""A classifier's fit input on NumPy, sparse and Array API arrays.
+
+:func:`classification_data` validates ``X`` and the labels, weighs the
+samples by class and builds the problems (:mod:`skgd._problems`), as
+:func:`skgd._dask._estimators.classification_data` does for dask arrays.
+"""
+
+import numpy as np
+from sklearn.utils import compute_class_weight
+from sklearn.utils._array_api import _is_numpy_namespace, _isin, get_namespace
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
+
+from skgd._array_api import as_array, follow
+from skgd._estimators._base import checked_sample_weight
+from skgd._problems import (
+    FitData,
+    check_fit_classes,
+    check_multi_class,
+    check_partial_fit_classes,
+    classification_problems,
+    initial_coef,
+)
+
+
+def classification_data(
+    estimator,
+    params,
+    X,
+    y,
+    *,
+    partial,
+    classes=None,
+    coef_init=None,
+    intercept_init=None,
+    sample_weight=None,
+):
+    """Validate a classifier's fit input and build its problems: a :class:`FitData`.
+
+    ``partial_fit`` (``partial=True``) takes its classes from ``classes`` on
+    the first call and from the fitted ``classes_`` afterwards; ``fit`` takes
+    them from ``y``, and a warm start must find the same ones.
+    """
+    warm = not partial and params["warm_start"] and hasattr(estimator, "coef_")
+    first_call = partial and not hasattr(estimator, "classes_")
+    X, y, labels = _validate_X_y(estimator, X, y, reset=first_call if partial else not warm)
+    if partial:
+        known = _unique_labels(_labels_like(classes, y)) if first_call else estimator.classes_
+        check_partial_fit_classes(known, _unseen_labels(labels, known))
+    else:
+        known = labels
+        check_fit_classes(known, estimator.classes_ if warm else None)
+    given_weight, sample_weight = sample_weight, _weights(params, X, y, known, sample_weight)
+    check_multi_class(params)
+    if coef_init is None and warm:
+        coef_init, intercept_init = estimator.coef_, estimator.intercept_
+    starts = initial_coef(known.shape[0], X.shape[1], X.dtype, coef_init, intercept_init, like=X)
+    # Sparse X: get_namespace gives NumPy, as it should.
+    xp, _ = get_namespace(X)
+    xp_labels, _ = get_namespace(known)
+    problems = classification_problems(
+        params,
+        known,
+        starts,
+        # ±1 targets: 2·[y = label] − 1, computed where the labels are, used where X is.
+        signed=lambda label: 2.0 * xp.astype(follow(y == label, X), X.dtype) - 1.0,
+        class_indices=lambda: follow(xp_labels.searchsorted(known, y), X),
+    )
+    return FitData(X, problems, sample_weight, y, given_weight, known)
+
+
+def _validate_X_y(estimator, X, y, reset):
+    xp, _ = get_namespace(X)
+    X, y = validate_data(
+        estimator,
+        X,
+        y,
+        accept_sparse=["csr", "csc"],
+        dtype=[xp.float64, xp.float32],
+        reset=reset,
+    )
+    if isinstance(y, np.ndarray) and y.dtype.kind in "biuf":
+        # The target check sorts y for its unique values too: give it
+        # these (a view of y that carries them) instead of a second sort.
+        labels = np.unique(y)
+        check_classification_targets(_with_unique(y, labels))
+    else:
+        check_classification_targets(y)
+        labels = _unique_labels(y)
+    if not (isinstance(y, np.ndarray) and y.dtype.kind in "OUSV"):
+        # Numeric labels follow X to its namespace and device; string
+        # labels can only be NumPy, and only their encodings move.
+        y = follow(y, X)
+        labels = follow(labels, X)
+    return X, y, labels
+
+
+def _weights(params, X, y, classes, sample_weight):
+    """Sample weights times class weights."""
+    sample_weight = checked_sample_weight(sample_weight, X)
+    if params["class_weight"] is None:
+        return sample_weight
+    per_class = follow(compute_class_weight(params["class_weight"], classes=classes, y=y), classes)
+    xp, _ = get_namespace(classes)
+    per_sample = follow(xp.take(per_class, xp.searchsorted(classes, y)), sample_weight)
+    xp, _ = get_namespace(sample_weight)
+    weighted = sample_weight * xp.astype(per_sample, X.dtype)
+    return checked_sample_weight(weighted, X)
+
+
+def _unique_labels(y):
+    """The sorted distinct labels of ``y``, in ``y``'s namespace and on its device."""
+    xp, _ = get_namespace(y)
+    if _is_numpy_namespace(xp):
+        return np.unique(y)
+    return xp.sort(xp.unique_values(y))
+
+
+def _labels_like(labels, y):
+    """``partial_fit``'s ``classes`` where ``y``'s labels are, to compare with them."""
+    xp, _ = get_namespace(y)
+    if _is_numpy_namespace(xp):
+        return labels
+    return as_array(labels, y, y.dtype)
+
+
+def _with_unique(y, labels):
+    """Numeric ``y`` viewed with its unique values attached, as scikit-learn's
+    ``attach_unique`` does, so that its target checks need not sort it again."""
+    return y.view(np.dtype(y.dtype, metadata={"unique": labels}))
+
+
+def _unseen_labels(labels, known):
+    """The ``labels`` (sorted, distinct) that are not in ``known``."""
+    xp, _ = get_namespace(labels)
+    if _is_numpy_namespace(xp):
+        return np.setdiff1d(labels, known)
+    return labels[~_isin(labels, follow(known, labels), xp=xp)]
