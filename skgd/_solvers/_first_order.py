@@ -95,22 +95,14 @@ def first_order_solve(
     objective : Objective
     state : EpochState
         The starting point; updated in place.
-    step_rule : StepRule
-    schedule : Schedule
+    step_rule, schedule : StepRule, Schedule
     batch_size : int or None
         Rows per step; ``None`` takes every row (batch gradient descent).
     max_iter : int
         The most epochs (iterations for batch gradient descent).
-    tol : float or None
-        Sampled rows: the fit stops once the epoch's objective (or, with
-        ``validation_score``, minus the score) fails to improve on the best
-        so far by ``tol`` for ``n_iter_no_change`` epochs in a row, as in
-        scikit-learn. All rows (batch gradient descent): it stops once
-        ``max|∇J| ≤ tol``, an optimality condition rather than a plateau,
-        since deterministic steps on a badly scaled problem can stall for
-        many iterations before they descend. ``None`` runs ``max_iter``
-        epochs.
-    n_iter_no_change : int
+    tol, n_iter_no_change : float or None, int
+        The stopping rule's (see :class:`_StoppingRule`); ``tol=None`` runs
+        ``max_iter`` epochs.
     shuffle : bool
         Reshuffle the rows every epoch.
     random_state : numpy.random.RandomState
@@ -121,9 +113,7 @@ def first_order_solve(
     compiled : bool
         Use the compiled kernels where they apply.
     verbose : int
-        Print scikit-learn's line per epoch (norm, non-zeros, bias, updates,
-        mean loss), with ``max|∇J|`` for the solvers other than per-sample
-        SGD, and the time so far.
+        Print scikit-learn's line per epoch (see :func:`_print_epoch`).
     monitor : IterationMonitor or None
         ``begin()`` before each epoch, ``end(coef, intercept)`` after it; the
         fit stops when ``end`` returns True (a callback asked for it).
@@ -185,7 +175,15 @@ def first_order_solve(
 class _StoppingRule:
     """scikit-learn's plateau rule, and batch gradient descent's optimality test.
 
-    :meth:`check` returns why the fit should stop after an epoch, or "".
+    Sampled rows: the fit stops once the epoch's objective (or, with
+    ``validation_score``, minus the score) fails to improve on the best so
+    far by ``tol`` for ``n_iter_no_change`` epochs in a row, as in
+    scikit-learn. All rows (batch gradient descent): it stops once
+    ``max|∇J| ≤ tol``, an optimality condition rather than a plateau, since
+    deterministic steps on a badly scaled problem can stall for many
+    iterations before they descend. On a plateau, ``adaptive`` lowers its
+    step instead of stopping. :meth:`check` returns why the fit should stop
+    after an epoch, or "".
     """
 
     def __init__(self, tol, n_iter_no_change, validation_score, full_batch):
