@@ -262,69 +262,17 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         self.classes_ = data.classes
         return self
 
-    def _fit_data(
-        self,
-        X,
-        y,
-        *,
-        partial,
-        classes=None,
-        coef_init=None,
-        intercept_init=None,
-        sample_weight=None,
-    ):
-        """Validate a fit's input and build its problems: a :class:`~skgd._problems.FitData`.
-
-        ``partial_fit`` (``partial=True``) takes its classes from ``classes``
-        on the first call and from the fitted ``classes_`` afterwards; ``fit``
-        takes them from ``y``, and a warm start must find the same ones.
-        """
+    def _fit_data(self, X, y, **kwargs):
+        """A :class:`~skgd._problems.FitData` from dask's or the arrays' input paths."""
         inputs = dask_support(X) or _class_input
-        return inputs.classification_data(
-            self,
-            self._solver_params(),
-            X,
-            y,
-            partial=partial,
-            classes=classes,
-            coef_init=coef_init,
-            intercept_init=intercept_init,
-            sample_weight=sample_weight,
-        )
+        return inputs.classification_data(self, self._solver_params(), X, y, **kwargs)
 
     def _set_coef(self, results, dtype):
         self._softmax = np.ndim(results[0].coef) == 2
-        xp, _, device_ = get_namespace_and_device(results[0].coef)
-        if self._softmax:
-            coef, intercept = center(results[0].coef, results[0].intercept)
-            self.coef_ = xp.astype(coef, dtype, copy=False)
-            self.intercept_ = xp.astype(intercept, dtype, copy=False)
-            return
-        self.coef_ = xp.stack(
-            [xp.asarray(result.coef, dtype=dtype, device=device_) for result in results]
-        )
-        self.intercept_ = xp.asarray(
-            [float(result.intercept) for result in results], dtype=dtype, device=device_
-        )
+        self.coef_, self.intercept_ = _fitted_coef(results, dtype, self._softmax)
 
     def _validation_scorer(self, X_val, y_val, sample_weight_val):
-        xp, _, device_ = get_namespace_and_device(y_val)
-        weights = xp.astype(sample_weight_val, _max_precision_float_dtype(xp, device_))
-
-        def accuracy(coef, intercept):
-            if sp.issparse(X_val):
-                scores = safe_sparse_dot(X_val, coef.T, dense_output=True)
-            else:
-                scores = X_val @ (coef.T if coef.ndim == 2 else coef)
-            scores = scores + intercept
-            if coef.ndim == 2:  # multinomial: y_val holds class indices
-                correct = xp.argmax(scores, axis=1) == y_val
-            else:  # y_val holds ±1
-                correct = (scores > 0) == (y_val > 0)
-            hits = xp.sum(xp.astype(correct, weights.dtype) * weights)
-            return float(hits / xp.sum(weights))
-
-        return accuracy
+        return _accuracy_scorer(X_val, y_val, sample_weight_val)
 
     @blockwise_on_dask
     def decision_function(self, X):
@@ -383,25 +331,9 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="coef_", method="predict_proba")
         scores = self.decision_function(X)
-        xp, _ = get_namespace(scores)
         if self._softmax:
-            if _is_numpy_namespace(xp):
-                return softmax(scores, axis=1)
-            exp = xp.exp(scores - xp.max(scores, axis=1, keepdims=True))
-            return exp / xp.sum(exp, axis=1, keepdims=True)
-        if self._param("loss") == "log_loss":
-            # scipy's expit on NumPy; elsewhere one that never overflows.
-            prob = expit(scores) if _is_numpy_namespace(xp) else stable_expit(xp, scores)
-        else:
-            prob = (xp.clip(scores, -1.0, 1.0) + 1.0) / 2.0
-        if prob.ndim == 1:
-            return xp.stack([1.0 - prob, prob], axis=1)
-        prob_sum = xp.sum(prob, axis=1)
-        # Every class scored zero: fall back to uniform probabilities.
-        all_zero = prob_sum == 0
-        prob = xp.where(all_zero[:, None], xp.ones_like(prob), prob)
-        prob_sum = xp.where(all_zero, xp.full_like(prob_sum, prob.shape[1]), prob_sum)
-        return prob / prob_sum[:, None]
+            return _softmax(scores)
+        return _one_vs_rest_proba(scores, self._param("loss"))
 
     @available_if(_has_proba)
     @blockwise_on_dask
@@ -422,3 +354,67 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         proba = self.predict_proba(X)
         xp, _ = get_namespace(proba)
         return xp.log(proba)
+
+
+def _fitted_coef(results, dtype, softmax):
+    """``coef_`` and ``intercept_`` from the problems' results, centred if multinomial."""
+    xp, _, device_ = get_namespace_and_device(results[0].coef)
+    if softmax:
+        coef, intercept = center(results[0].coef, results[0].intercept)
+        return xp.astype(coef, dtype, copy=False), xp.astype(intercept, dtype, copy=False)
+    coef = xp.stack([xp.asarray(result.coef, dtype=dtype, device=device_) for result in results])
+    intercept = xp.asarray(
+        [float(result.intercept) for result in results], dtype=dtype, device=device_
+    )
+    return coef, intercept
+
+
+def _accuracy_scorer(X_val, y_val, sample_weight_val):
+    """Early stopping's score: the weighted accuracy on the held-out rows.
+
+    ``y_val`` holds ±1 for a one-vs-rest problem, class indices for the
+    multinomial one (whose ``coef`` has a row per class).
+    """
+    xp, _, device_ = get_namespace_and_device(y_val)
+    weights = xp.astype(sample_weight_val, _max_precision_float_dtype(xp, device_))
+
+    def accuracy(coef, intercept):
+        if sp.issparse(X_val):
+            scores = safe_sparse_dot(X_val, coef.T, dense_output=True)
+        else:
+            scores = X_val @ (coef.T if coef.ndim == 2 else coef)
+        scores = scores + intercept
+        if coef.ndim == 2:
+            correct = xp.argmax(scores, axis=1) == y_val
+        else:
+            correct = (scores > 0) == (y_val > 0)
+        hits = xp.sum(xp.astype(correct, weights.dtype) * weights)
+        return float(hits / xp.sum(weights))
+
+    return accuracy
+
+
+def _softmax(scores):
+    xp, _ = get_namespace(scores)
+    if _is_numpy_namespace(xp):
+        return softmax(scores, axis=1)
+    exp = xp.exp(scores - xp.max(scores, axis=1, keepdims=True))
+    return exp / xp.sum(exp, axis=1, keepdims=True)
+
+
+def _one_vs_rest_proba(scores, loss):
+    """Probabilities from one-vs-rest scores: per class, normalized over classes."""
+    xp, _ = get_namespace(scores)
+    if loss == "log_loss":
+        # scipy's expit on NumPy; elsewhere one that never overflows.
+        prob = expit(scores) if _is_numpy_namespace(xp) else stable_expit(xp, scores)
+    else:
+        prob = (xp.clip(scores, -1.0, 1.0) + 1.0) / 2.0
+    if prob.ndim == 1:
+        return xp.stack([1.0 - prob, prob], axis=1)
+    prob_sum = xp.sum(prob, axis=1)
+    # Every class scored zero: fall back to uniform probabilities.
+    all_zero = prob_sum == 0
+    prob = xp.where(all_zero[:, None], xp.ones_like(prob), prob)
+    prob_sum = xp.where(all_zero, xp.full_like(prob_sum, prob.shape[1]), prob_sum)
+    return prob / prob_sum[:, None]
