@@ -6,6 +6,7 @@ as written, to a copy of the package, and a fresh process fits with
 ``solver="adagrad"``.
 """
 
+import ast
 import json
 import os
 import re
@@ -91,3 +92,68 @@ def test_the_adagrad_sketch_fits_as_written(tmp_path):
     assert result["r2"] > result["r2_least_squares"] - 0.01
     assert result["loss_curve"][1] < 0.1 * result["loss_curve"][0]
     assert result["accuracy"] > result["accuracy_logistic"] - 0.03
+
+
+# The shape the solver redesign set, kept by the tests: each rule names a
+# seam that must not grow back.
+
+PACKAGE = ROOT / "skgd"
+SOLVER_NAMES = {"batch", "sgd", "minibatch", "momentum", "newton"}
+
+
+def _modules(folder=PACKAGE):
+    return [(path, ast.parse(path.read_text(encoding="utf-8"))) for path in folder.rglob("*.py")]
+
+
+def test_functions_and_classes_stay_short():
+    too_long = [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1})"
+        for path, tree in _modules()
+        for node in ast.walk(tree)
+        if (isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno >= 100)
+        or (isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno >= 350)
+    ]
+    assert not too_long
+
+
+def test_only_the_solver_table_compares_solver_names():
+    comparisons = []
+    for path, tree in _modules():
+        if path.name == "_table.py":
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Compare):
+                continue
+            constants = {
+                leaf.value
+                for leaf in ast.walk(node)
+                if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str)
+            }
+            if constants & SOLVER_NAMES:
+                comparisons.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not comparisons
+
+
+def test_solvers_never_probe_what_an_objective_or_step_rule_can_do():
+    probes = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path, tree in _modules(PACKAGE / "_solvers")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("hasattr", "getattr")
+    ]
+    assert not probes
+
+
+def test_dask_calls_no_private_estimator_method():
+    calls = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path, tree in _modules(PACKAGE / "_dask")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "estimator"
+        and node.attr.startswith("_")
+    ]
+    assert not calls
