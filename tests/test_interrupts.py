@@ -152,8 +152,12 @@ class _FailAfter:
 def _fail_inside_solver(monkeypatch, solver, n, error):
     """Make the solver raise ``error`` once it has run ``n`` epochs or Newton steps."""
     if solver == "newton":
-        failing = _FailAfter(newton._line_search, n, error)
-        monkeypatch.setattr(newton, "_line_search", failing)
+        failing = _FailAfter(newton.NewtonSolver.line_search, n, error)
+
+        def line_search(self):
+            return failing(self)
+
+        monkeypatch.setattr(newton.NewtonSolver, "line_search", line_search)
         return failing
     pick_epoch = first_order.pick_epoch
     failing = None
