@@ -155,7 +155,7 @@ def test_kernels_hold_no_global_state():
         if isinstance(obj, types.FunctionType | CPUDispatcher)
         and getattr(obj, "__module__", None) == _kernels.__name__
     }
-    assert {"run_epoch", "run_multinomial_epoch"} <= set(functions)
+    assert "run_epoch" in functions
     assert isinstance(_kernels.run_epoch, CPUDispatcher)
     for name, function in functions.items():
         for global_name in _global_names(function.__code__):

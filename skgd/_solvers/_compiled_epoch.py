@@ -2,8 +2,10 @@
 
 :func:`run_compiled_epoch` has the signature of every epoch runner in
 :mod:`skgd._solvers._first_order`: it moves the solver state into the
-compiled kernel's arguments (:mod:`skgd._solvers._kernels`), runs one epoch
-and moves the results back.
+compiled kernel's arguments (:func:`skgd._solvers._kernels.run_epoch`, one
+kernel for the single coefficient vector of regression and of each binary
+problem, and for the multinomial objective's ``K`` rows), runs one epoch and
+moves the results back.
 """
 
 import numpy as np
@@ -22,9 +24,55 @@ def accepts(objective, step_rule):
 
 def run_compiled_epoch(objective, state, order, batch_size, step_rule, schedule, average):
     """One epoch in the compiled kernel; returns the epoch's objective value."""
-    if objective.n_classes is None:
-        return _binary_epoch(objective, state, order, batch_size, step_rule, schedule, average)
-    return _multinomial_epoch(objective, state, order, batch_size, step_rule, schedule, average)
+    one_row = objective.n_classes is None
+    dtype = state.coef.dtype
+    # Fresh copies, so that arrays a caller still holds (an earlier iterate)
+    # never change. The kernel sees them as K × n_features views, K = 1 for
+    # a single coefficient vector.
+    coef = np.array(state.coef, dtype=dtype, order="C")
+    average_coef = np.array(state.average_coef, dtype=dtype, order="C")
+    l1_applied = np.array(state.l1_applied, dtype=np.float64, order="C")
+    shape = (1 if one_row else objective.n_classes, coef.shape[-1])
+    momentum = state.step_state is not None
+    if momentum:
+        velocity = np.array(state.step_state.coef, dtype=dtype, order="C")
+        kernel_velocity = velocity.reshape(shape)
+        velocity_intercept = state.step_state.intercept
+    else:
+        kernel_velocity, velocity_intercept = np.zeros((shape[0], 0), dtype=dtype), 0.0
+    kernel_state = _kernels.KernelState(
+        coef=coef.reshape(shape),
+        intercept=_per_row(state.intercept, shape[0]),
+        velocity=kernel_velocity,
+        velocity_intercept=_per_row(velocity_intercept, shape[0]),
+        average_coef=average_coef.reshape(shape),
+        average_intercept=_per_row(state.average_intercept, shape[0]),
+        l1_applied=l1_applied.reshape(shape),
+        l1_total=np.array([state.l1_total], dtype=np.float64),
+        n_clipped=np.zeros(1, dtype=np.int64),
+    )
+    loss_sum, state.t = _kernels.run_epoch(
+        _kernel_rows(objective.X),
+        objective.y,
+        objective.sample_weight,
+        order,
+        kernel_state,
+        _settings(objective, batch_size, step_rule, schedule.kernel_args(state.eta0), average),
+        float(state.t),
+    )
+    state.coef = coef
+    state.intercept = _from_rows(kernel_state.intercept, one_row, dtype)
+    state.average_coef = average_coef
+    state.average_intercept = _from_rows(kernel_state.average_intercept, one_row, dtype)
+    state.l1_total = float(kernel_state.l1_total[0])
+    state.l1_applied = l1_applied
+    if momentum:
+        state.step_state = state.step_state._replace(
+            coef=velocity,
+            intercept=_from_rows(kernel_state.velocity_intercept, one_row, dtype),
+        )
+    objective.n_clipped += int(kernel_state.n_clipped[0])
+    return loss_sum / objective.n_samples + objective.penalty.value(coef)
 
 
 # scikit-learn's SGD moves the intercept 100 times more slowly on sparse
@@ -35,125 +83,47 @@ SPARSE_INTERCEPT_DECAY = 0.01
 
 
 def intercept_decay(objective):
+    """The factor on the intercept's gradient: 0.01 on sparse data, else 1."""
     return SPARSE_INTERCEPT_DECAY if objective.is_sparse else 1.0
 
 
-def _kernel_rows(X, dtype):
-    """X as the kernels take it: ``(X, data, indices, indptr)`` with X=None for CSR."""
+def _kernel_rows(X):
+    """X as the kernel takes it: ``(X, None, None, None)`` or ``(None, data, indices, indptr)``."""
     if sp.issparse(X):
         return None, X.data, X.indices, X.indptr
-    dense = X if X.flags.c_contiguous else np.ascontiguousarray(X)
-    return dense, None, None, None
+    return np.ascontiguousarray(X), None, None, None
 
 
-def _binary_epoch(objective, state, order, batch_size, step_rule, schedule, average):
-    dtype = state.coef.dtype
-    dense, data, indices, indptr = _kernel_rows(objective.X, dtype)
-    coef = np.array(state.coef, dtype=dtype, copy=True)
-    momentum = state.step_state is not None
-    if momentum:
-        velocity = np.array(state.step_state.coef, dtype=dtype, copy=True)
-        velocity_intercept = state.step_state.intercept
-        grad = np.zeros_like(coef)
-    else:
-        velocity, velocity_intercept = np.zeros(0, dtype=dtype), 0.0
-        grad = np.zeros(0, dtype=dtype)
-    scalars = np.array(
-        [state.intercept, velocity_intercept, state.average_intercept, state.l1_total, 0.0]
+def _per_row(value, n_rows):
+    """A float, or one value per row, as a fresh float64 array of ``n_rows``."""
+    values = np.empty(n_rows, dtype=np.float64)
+    values[:] = value
+    return values
+
+
+def _from_rows(values, one_row, dtype):
+    """The kernel's per-row values as the state keeps them: a float for one row."""
+    return float(values[0]) if one_row else values.astype(dtype)
+
+
+def _settings(objective, batch_size, step_rule, schedule_args, average):
+    """The kernel's constants, in fixed types so that one compiled version serves all fits."""
+    step_code, momentum = step_rule.kernel_params
+    schedule_code, eta0, power_t, alpha, optimal_init = schedule_args
+    return _kernels.KernelSettings(
+        fit_intercept=bool(objective.fit_intercept),
+        loss_code=int(objective.loss.code),
+        loss_param=float(objective.loss.param),
+        l2=float(objective.penalty.l2),
+        l1=float(objective.penalty.l1),
+        step_rule=int(step_code),
+        momentum=float(momentum),
+        schedule=int(schedule_code),
+        eta0=float(eta0),
+        power_t=float(power_t),
+        alpha=float(alpha),
+        optimal_init=float(optimal_init),
+        average_start=float(average),
+        intercept_decay=float(intercept_decay(objective)),
+        batch_size=int(batch_size),
     )
-    average_coef = np.array(state.average_coef, dtype=dtype, copy=True)
-    l1_applied = np.array(state.l1_applied, dtype=np.float64, copy=True)
-    penalty = objective.penalty
-    loss_sum, state.t = _kernels.run_epoch(
-        dense,
-        data,
-        indices,
-        indptr,
-        objective.y,
-        objective.sample_weight,
-        order,
-        coef,
-        scalars,
-        velocity,
-        average_coef,
-        l1_applied,
-        np.empty(batch_size),
-        grad,
-        batch_size,
-        objective.fit_intercept,
-        objective.loss.code,
-        objective.loss.param,
-        penalty.l2,
-        penalty.l1,
-        *step_rule.kernel_params,
-        *schedule.kernel_args(state.eta0),
-        state.t,
-        average,
-        intercept_decay(objective),
-    )
-    state.coef = coef
-    state.intercept = float(scalars[0])
-    state.average_coef = average_coef
-    state.average_intercept = float(scalars[2])
-    state.l1_total = float(scalars[3])
-    objective.n_clipped += int(scalars[4])
-    state.l1_applied = l1_applied
-    if momentum:
-        state.step_state = type(state.step_state)(velocity, float(scalars[1]))
-    return loss_sum / objective.n_samples + penalty.value(coef)
-
-
-def _multinomial_epoch(objective, state, order, batch_size, step_rule, schedule, average):
-    dtype = state.coef.dtype
-    dense, data, indices, indptr = _kernel_rows(objective.X, dtype)
-    coef = np.array(state.coef, dtype=dtype, copy=True)
-    n_classes = coef.shape[0]
-    momentum = state.step_state is not None
-    intercepts = np.zeros((3, n_classes))
-    intercepts[0] = state.intercept
-    intercepts[2] = state.average_intercept
-    if momentum:
-        velocity = np.array(state.step_state.coef, dtype=dtype, copy=True)
-        intercepts[1] = state.step_state.intercept
-        grad = np.zeros_like(coef)
-    else:
-        velocity = grad = np.zeros((0, 0), dtype=dtype)
-    average_coef = np.array(state.average_coef, dtype=dtype, copy=True)
-    l1_applied = np.array(state.l1_applied, dtype=np.float64, copy=True)
-    scalars = np.array([state.l1_total])
-    penalty = objective.penalty
-    loss_sum, state.t = _kernels.run_multinomial_epoch(
-        dense,
-        data,
-        indices,
-        indptr,
-        objective.y,
-        objective.sample_weight,
-        order,
-        coef,
-        intercepts,
-        velocity,
-        average_coef,
-        l1_applied,
-        scalars,
-        np.empty((batch_size, n_classes)),
-        grad,
-        batch_size,
-        objective.fit_intercept,
-        penalty.l2,
-        penalty.l1,
-        *step_rule.kernel_params,
-        *schedule.kernel_args(state.eta0),
-        state.t,
-        average,
-        intercept_decay(objective),
-    )
-    state.coef = coef
-    state.intercept = intercepts[0].astype(dtype)
-    state.average_coef = average_coef
-    state.average_intercept = intercepts[2].astype(dtype)
-    state.l1_total = float(scalars[0])
-    state.l1_applied = l1_applied
-    if momentum:
-        state.step_state = type(state.step_state)(velocity, intercepts[1].astype(dtype))
-    return loss_sum / objective.n_samples + penalty.value(coef)

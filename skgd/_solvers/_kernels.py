@@ -1,16 +1,23 @@
-"""Compiled epochs of per-sample and small-batch gradient descent.
+"""The compiled epoch of per-sample and small-batch gradient descent, for K >= 1 rows.
 
-One kernel serves sgd (``batch_size=1``), minibatch and momentum, on dense
-C-contiguous arrays and on CSR matrices, in float32 and float64: numba
-specializes it on the types it sees (``X=None`` selects the CSR rows) and
-caches each specialization on disk. The arithmetic
+One kernel, :func:`run_epoch`, serves sgd (``batch_size=1``), minibatch and
+momentum for ``K`` rows of coefficients: one row for regression and for each
+binary (one-vs-rest) problem, with any loss of :mod:`skgd._loss._kernels`,
+and ``K`` rows for the multinomial log loss. The rows differ only in the
+link from raw predictions to loss derivatives (:func:`_one_row_link`,
+:func:`_softmax_link`); the steps, the schedule and the averaging are one
+code for both. It runs on dense C-contiguous arrays and on CSR matrices, in
+float32 and float64: numba specializes it on the types it sees (``X=None``
+selects the CSR rows) and caches each specialization on disk. The arithmetic
 mirrors the generic path in :mod:`skgd._solvers._first_order` step for step,
 so both give the same iterates; ``tests/test_solvers.py`` checks it.
 
-The kernels hold no global state: everything they change is passed in.
+The kernel holds no global state: everything it changes is passed in, as a
+:class:`KernelState` of arrays, with the constants in a :class:`KernelSettings`.
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from llvmlite import ir
@@ -26,12 +33,96 @@ PLAIN = 0
 MOMENTUM = 1
 NESTEROV = 2
 
-
-_jit = njit(cache=True, nogil=True)
+# numba counts the references to the arrays every compiled function takes
+# (an atomic update on entry and on exit), and prunes those counts only
+# where no code between them may raise. The epoch's helpers run once per
+# step, per row for sgd: unpruned, the counts made an epoch several times
+# slower. So the helpers are inlined into the epoch (``forceinline``), and
+# float division by zero gives inf or nan instead of raising (NumPy's error
+# model): no divisor here is ever zero (the weight scale stays above
+# ``fold_below``, the losses divide by ``1 + e`` with ``e ≥ 0``), and a fit
+# that overflows is caught as diverged all the same.
+_NO_RAISE = {"error_model": "numpy"}
+_INLINE = {"forceinline": True, **_NO_RAISE}
+_jit = njit(cache=True, nogil=True, **_NO_RAISE)
+_inline = njit(cache=True, nogil=True, **_INLINE)
 # Reassociation lets LLVM vectorize the row dot products (several partial
 # sums); NaN and inf semantics stay intact, so divergence is still detected.
 # The results are deterministic from run to run on one machine.
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+
+
+class KernelState(NamedTuple):
+    """What an epoch changes, in place: arrays with one row per coefficient row.
+
+    Attributes
+    ----------
+    coef : ndarray of shape (K, n_features)
+        The coefficients, in X's dtype.
+    intercept : ndarray of shape (K,), float64
+    velocity : ndarray of shape (K, n_features), or (K, 0) without momentum
+        The heavy-ball velocity, in the coefficients' dtype.
+    velocity_intercept : ndarray of shape (K,), float64
+    average_coef : ndarray of shape (K, n_features)
+        The running average (ASGD), in the coefficients' dtype.
+    average_intercept : ndarray of shape (K,), float64
+    l1_applied : ndarray of shape (K, n_features), float64
+        The L1 penalty each weight did receive (cumulative truncation).
+    l1_total : ndarray of shape (1,), float64
+        The L1 penalty a weight could have received so far.
+    n_clipped : ndarray of shape (1,), int64
+        The loss derivatives clipped at ``MAX_DLOSS`` in the epoch.
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    velocity: np.ndarray
+    velocity_intercept: np.ndarray
+    average_coef: np.ndarray
+    average_intercept: np.ndarray
+    l1_applied: np.ndarray
+    l1_total: np.ndarray
+    n_clipped: np.ndarray
+
+
+class KernelSettings(NamedTuple):
+    """What an epoch holds constant.
+
+    Attributes
+    ----------
+    fit_intercept : bool
+    loss_code, loss_param : int, float
+        The loss of one row (:mod:`skgd._loss._kernels`); ``K > 1`` rows
+        take the softmax cross-entropy.
+    l2, l1 : float
+        The penalty's strengths.
+    step_rule, momentum : int, float
+        ``PLAIN``, ``MOMENTUM`` or ``NESTEROV``, and the momentum.
+    schedule, eta0, power_t, alpha, optimal_init : int, float, float, float, float
+        The learning-rate schedule, as :func:`learning_rate` takes it.
+    average_start : float
+        Average the iterates from update ``average_start`` on (0: never).
+    intercept_decay : float
+        The factor on the intercepts' gradient.
+    batch_size : int
+        Rows per step.
+    """
+
+    fit_intercept: bool
+    loss_code: int
+    loss_param: float
+    l2: float
+    l1: float
+    step_rule: int
+    momentum: float
+    schedule: int
+    eta0: float
+    power_t: float
+    alpha: float
+    optimal_init: float
+    average_start: float
+    intercept_decay: float
+    batch_size: int
 
 
 @_jit
@@ -44,37 +135,431 @@ def learning_rate(schedule, eta0, power_t, alpha, optimal_init, t):
     return eta0
 
 
-# Row access, specialized at compile time: dense rows when ``X`` is an array,
-# CSR rows (``data``, ``indices``, ``indptr``) when ``X`` is None. A runtime
-# flag would keep both loops in one function and stop LLVM from vectorizing
-# the dense one (measured: 3x slower epochs).
+@_jit
+def run_epoch(rows, y, sample_weight, order, state, settings, t):
+    """Make one pass over the rows in ``order``, ``settings.batch_size`` rows a step.
 
+    Each step computes the batch's raw predictions with the coefficients from
+    before the step, turns them into loss derivatives (the link), then moves
+    the ``K`` rows of ``state.coef`` by a plain step (:func:`_plain_step`) or
+    a momentum step (:func:`_momentum_step`), and updates the running
+    average (:func:`_average_step`).
 
-@intrinsic
-def _prefetch(typingctx, array, i):
-    """Hint the CPU to fetch ``array[i]`` (1-d) into cache: LLVM's prefetch."""
+    Parameters
+    ----------
+    rows : tuple
+        ``(X, None, None, None)`` for dense C-contiguous rows, ``(None, data,
+        indices, indptr)`` for CSR rows.
+    y : ndarray of shape (n_samples,)
+        Targets for one row of coefficients, class indices for ``K > 1`` rows.
+    sample_weight : ndarray of shape (n_samples,)
+    order : ndarray of int
+        The rows in the order the epoch visits them.
+    state : KernelState
+        Updated in place.
+    settings : KernelSettings
+    t : float
+        The update counter (from 1) at the epoch's start.
 
-    def codegen(context, builder, signature, args):
-        array_type = signature.args[0]
-        array = context.make_array(array_type)(context, builder, args[0])
-        pointer = cgutils.get_item_pointer(
-            context, builder, array_type, array, [args[1]], wraparound=False
+    Returns
+    -------
+    loss_sum : float
+        The sample-weighted sum of the losses met before each update.
+    t : float
+        The update counter after the epoch.
+    """
+    n_classes = state.coef.shape[0]
+    n_rows = order.shape[0]
+    # A row's raw predictions, which the link turns into its loss
+    # derivatives; the batch's weighted derivatives; a momentum step's gradient.
+    scores = np.empty(n_classes)
+    dloss = np.empty((settings.batch_size, n_classes))
+    grad = np.zeros_like(state.velocity)
+    plain = settings.step_rule == PLAIN
+    # Plain steps keep w = wscale·v, and the lazy average (A, a, b) of
+    # _average_step, which starts as (average, 0, 1).
+    lazy_average = plain and settings.average_start > 0
+    fold_below = 1e-2 if lazy_average else 1e-9
+    wscale, average_scale, average_norm = 1.0, 0.0, 1.0
+    loss_sum = 0.0
+    n_clipped = 0
+    for start in range(0, n_rows, settings.batch_size):
+        stop = min(start + settings.batch_size, n_rows)
+        # The rows' loop is here rather than in a helper: the loss of one row
+        # is compiled with Python's error model and may raise.
+        for k in range(start, stop):
+            i = order[k]
+            _prefetch_ahead(rows, y, sample_weight, order, k)
+            for c in range(n_classes):
+                scores[c] = wscale * _row_dot(rows, i, state.coef, c) + state.intercept[c]
+            if n_classes == 1:
+                value, scores[0], clipped = _one_row_link(
+                    settings.loss_code, settings.loss_param, y[i], scores[0]
+                )
+                n_clipped += clipped
+            else:
+                value = _softmax_link(y[i], scores)
+            loss_sum += sample_weight[i] * value
+            for c in range(n_classes):
+                dloss[k - start, c] = scores[c] * (sample_weight[i] / (stop - start))
+        eta = learning_rate(
+            settings.schedule,
+            settings.eta0,
+            settings.power_t,
+            settings.alpha,
+            settings.optimal_init,
+            t,
         )
-        i8_pointer = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        prefetch = cgutils.get_or_insert_function(
-            builder.module,
-            ir.FunctionType(ir.VoidType(), [i8_pointer, i32, i32, i32]),
-            "llvm.prefetch.p0i8",
-        )
-        # read access, keep in all cache levels, data cache
-        builder.call(
-            prefetch,
-            [builder.bitcast(pointer, i8_pointer), i32(0), i32(3), i32(1)],
-        )
-        return context.get_dummy_value()
+        if plain:
+            wscale = _plain_step(
+                rows, order, start, stop, state, settings, dloss, eta, wscale, average_scale
+            )
+            if wscale < fold_below:
+                # Fold the scale back in before it underflows, and settle the
+                # lazy average: A + a·v cancels about as many digits as
+                # wscale has fallen since the last settling.
+                _settle(state, wscale, lazy_average, average_scale, average_norm)
+                wscale, average_scale, average_norm = 1.0, 0.0, 1.0
+        else:
+            _momentum_step(rows, order, start, stop, state, settings, dloss, grad, eta)
+        if 0 < settings.average_start <= t:
+            weight = 1.0 / (t - settings.average_start + 1.0)
+            average_scale, average_norm = _average_step(
+                state, weight, wscale, lazy_average, average_scale, average_norm
+            )
+        t += 1.0
+    if lazy_average or wscale != 1.0:
+        _settle(state, wscale, lazy_average, average_scale, average_norm)
+    state.n_clipped[0] = n_clipped
+    return loss_sum, t
 
-    return types.void(array, i), codegen
+
+# The link: from a row's raw predictions to its loss and loss derivatives.
+
+
+@_inline
+def _one_row_link(loss_code, loss_param, y, p):
+    """The loss of one raw prediction ``p`` and its derivative, clipped at ``MAX_DLOSS``.
+
+    Returns ``(loss, derivative, 1 if it was clipped else 0)``.
+    """
+    value, dloss = loss_value_gradient(loss_code, loss_param, y, p)
+    if abs(dloss) > MAX_DLOSS:
+        # Counted: a derivative this large means the fit has diverged.
+        return value, math.copysign(MAX_DLOSS, dloss), 1
+    return value, dloss, 0
+
+
+@_inline
+def _softmax_link(y, scores):
+    """The softmax cross-entropy of class ``y``; ``scores`` become its derivatives.
+
+    One log-sum-exp; the derivatives ``pₖ − [k = y]`` are bounded, so none is
+    clipped.
+    """
+    top = -np.inf
+    for c in range(scores.shape[0]):
+        top = max(top, scores[c])
+    total = 0.0
+    for c in range(scores.shape[0]):
+        total += math.exp(scores[c] - top)
+    log_partition = top + math.log(total)
+    label = int(y)
+    value = log_partition - scores[label]
+    for c in range(scores.shape[0]):
+        scores[c] = math.exp(scores[c] - log_partition) - (1.0 if c == label else 0.0)
+    return value
+
+
+# The steps. ``dloss[r, c]`` is the weighted derivative of the batch's row
+# ``r`` in its raw prediction ``c``.
+
+
+@_inline
+def _plain_step(rows, order, start, stop, state, settings, dloss, eta, wscale, average_scale):
+    """``w ← max(0, 1 − η·l2)·w − η g``, then L1 by cumulative truncation.
+
+    In scaled units ``w = wscale · v``, so that the L2 shrinkage costs O(1)
+    and a step O(nnz of the batch), as in scikit-learn's WeightVector. A
+    change of ``v`` moves the lazy average's ``A`` by ``−a`` times it (see
+    :func:`_average_step`). Returns the new ``wscale``.
+    """
+    n_classes, n_features = state.coef.shape
+    shrink = 1.0 - eta * settings.l2
+    if shrink <= 0.0:
+        # The step would scale through zero: clamp at zero, as scikit-learn
+        # does, and keep the lazy average A + a·v where it was.
+        for c in range(n_classes):
+            for j in range(n_features):
+                state.average_coef[c, j] += average_scale * state.coef[c, j]
+                state.coef[c, j] = 0.0
+        wscale = 1.0
+    else:
+        wscale *= shrink
+    for k in range(start, stop):
+        for c in range(n_classes):
+            if dloss[k - start, c] != 0.0:
+                scale = -eta * dloss[k - start, c] / wscale
+                _row_axpy(rows, order[k], scale, state.coef, c)
+                if average_scale != 0.0:
+                    scale *= -average_scale
+                    _row_axpy(rows, order[k], scale, state.average_coef, c)
+    if settings.l1 > 0.0:
+        state.l1_total[0] += eta * settings.l1
+        # Only the features the rows have non-zeros in, for dense rows as for
+        # CSR, so that both copies of X give one model.
+        for k in range(start, stop):
+            for c in range(n_classes):
+                _row_truncate_l1(
+                    rows, order[k], state, c, wscale, state.l1_total[0], average_scale
+                )
+    if settings.fit_intercept:
+        for c in range(n_classes):
+            state.intercept[c] -= eta * _intercept_gradient(dloss, stop - start, c, settings)
+    return wscale
+
+
+@_inline
+def _momentum_step(rows, order, start, stop, state, settings, dloss, grad, eta):
+    """``b ← μ b + (g + l2·w + l1·sign(w))``, then ``w ← w − η b`` (Nesterov: ``− η (g + μ b)``).
+
+    ``grad`` is scratch of the coefficients' shape. Momentum moves every
+    coordinate each step: no scale trick here.
+    """
+    momentum, nesterov = settings.momentum, settings.step_rule == NESTEROV
+    grad[:, :] = 0.0
+    for k in range(start, stop):
+        for c in range(state.coef.shape[0]):
+            if dloss[k - start, c] != 0.0:
+                _row_axpy(rows, order[k], dloss[k - start, c], grad, c)
+    for c in range(state.coef.shape[0]):
+        _momentum_row(state.coef, state.velocity, grad, c, eta, settings)
+        if settings.fit_intercept:
+            g = _intercept_gradient(dloss, stop - start, c, settings)
+            velocity = momentum * state.velocity_intercept[c] + g
+            state.velocity_intercept[c] = velocity
+            if nesterov:
+                state.intercept[c] -= eta * (g + momentum * velocity)
+            else:
+                state.intercept[c] -= eta * velocity
+
+
+@_inline
+def _momentum_row(coef, velocity, grad, c, eta, settings):
+    """Row ``c`` of :func:`_momentum_step`, the penalty's gradient added to ``grad``."""
+    momentum = settings.momentum
+    for j in range(coef.shape[1]):
+        g = grad[c, j] + settings.l2 * coef[c, j]
+        if settings.l1 > 0.0 and coef[c, j] != 0.0:
+            g += math.copysign(settings.l1, coef[c, j])
+        # The step reads the velocity back in the coefficients' dtype, as
+        # the generic path does.
+        velocity[c, j] = momentum * velocity[c, j] + g
+        if settings.step_rule == NESTEROV:
+            coef[c, j] -= eta * (g + momentum * velocity[c, j])
+        else:
+            coef[c, j] -= eta * velocity[c, j]
+
+
+@_inline
+def _intercept_gradient(dloss, n_batch, c, settings):
+    """The batch's derivatives in raw prediction ``c``, summed, times the intercept decay."""
+    total = 0.0
+    for r in range(n_batch):
+        total += dloss[r, c]
+    return total * settings.intercept_decay
+
+
+# The running average (ASGD).
+
+
+@_inline
+def _average_step(state, weight, wscale, lazy_average, average_scale, average_norm):
+    """``avg ← (1 − weight)·avg + weight·w``; returns the lazy average's new ``(a, b)``.
+
+    Plain steps keep the average as ``(A + a · v) / b`` (Xu, 2011): a step
+    changes ``A`` only where it changes ``v``, and ``a``, ``b`` are scalars,
+    so averaging costs O(nnz) a step too. ``state.average_coef`` holds ``A``
+    during the epoch and the average itself before and after it. Momentum
+    steps move every coordinate anyway and average densely.
+    """
+    if not lazy_average:
+        for c in range(state.coef.shape[0]):
+            _average_row(state.coef, state.average_coef, c, wscale, weight)
+    elif weight == 1.0:
+        # The first averaged step: the average is this iterate.
+        state.average_coef[:, :] = 0.0
+        average_scale, average_norm = wscale, 1.0
+    else:
+        average_norm /= 1.0 - weight
+        average_scale += weight * average_norm * wscale
+    for c in range(state.intercept.shape[0]):
+        average_intercept = state.average_intercept[c]
+        state.average_intercept[c] += (state.intercept[c] - average_intercept) * weight
+    return average_scale, average_norm
+
+
+@_inline
+def _average_row(coef, average_coef, c, wscale, weight):
+    for j in range(coef.shape[1]):
+        average_coef[c, j] += (wscale * coef[c, j] - average_coef[c, j]) * weight
+
+
+@_inline
+def _settle(state, wscale, lazy_average, average_scale, average_norm):
+    """Fold ``wscale`` into the coefficients, and the lazy average into ``average_coef``."""
+    for c in range(state.coef.shape[0]):
+        for j in range(state.coef.shape[1]):
+            if lazy_average:
+                state.average_coef[c, j] = (
+                    state.average_coef[c, j] + average_scale * state.coef[c, j]
+                ) / average_norm
+            state.coef[c, j] *= wscale
+
+
+# Row access, specialized at compile time: ``rows`` is ``(X, data, indices,
+# indptr)``, dense rows when ``X`` is an array, CSR rows when ``X`` is None.
+# A runtime flag would keep both loops in one function and stop LLVM from
+# vectorizing the dense one (measured: 3x slower epochs). A row of
+# coefficients is passed as the whole array and the row's index: a view per
+# row and step would be counted as a reference each time.
+
+
+def _row_dot(rows, i, coef, c):
+    """``x_i · coef[c]``."""
+    raise NotImplementedError("compiled only")
+
+
+def _row_axpy(rows, i, scale, out, c):
+    """``out[c] += scale · x_i``."""
+    raise NotImplementedError("compiled only")
+
+
+def _row_truncate_l1(rows, i, state, c, wscale, l1_total, average_scale):
+    """L1 truncation of row ``c`` where ``x_i`` is non-zero (see :func:`_truncate_l1`)."""
+    raise NotImplementedError("compiled only")
+
+
+def _is_csr(rows):
+    """Whether the numba type of ``rows`` holds CSR rows (``X`` is None)."""
+    return isinstance(rows.types[0], types.NoneType)
+
+
+@overload(_row_dot, jit_options=_INLINE)
+def _row_dot_impl(rows, i, coef, c):
+    if _is_csr(rows):
+
+        def csr(rows, i, coef, c):
+            return _csr_row_dot(rows[1], rows[2], rows[3], i, coef, c)
+
+        return csr
+
+    def dense(rows, i, coef, c):
+        return _dense_row_dot(rows[0], i, coef, c)
+
+    return dense
+
+
+@overload(_row_axpy, jit_options=_INLINE)
+def _row_axpy_impl(rows, i, scale, out, c):
+    if _is_csr(rows):
+
+        def csr(rows, i, scale, out, c):
+            _csr_row_axpy(rows[1], rows[2], rows[3], i, scale, out, c)
+
+        return csr
+
+    def dense(rows, i, scale, out, c):
+        _dense_row_axpy(rows[0], i, scale, out, c)
+
+    return dense
+
+
+@overload(_row_truncate_l1, jit_options=_INLINE)
+def _row_truncate_l1_impl(rows, i, state, c, wscale, l1_total, average_scale):
+    if _is_csr(rows):
+
+        def csr(rows, i, state, c, wscale, l1_total, average_scale):
+            data, indices, indptr = rows[1], rows[2], rows[3]
+            for k in range(indptr[i], indptr[i + 1]):
+                if data[k] != 0.0:
+                    _truncate_l1(state, c, indices[k], wscale, l1_total, average_scale)
+
+        return csr
+
+    def dense(rows, i, state, c, wscale, l1_total, average_scale):
+        for j in range(rows[0].shape[1]):
+            if rows[0][i, j] != 0.0:
+                _truncate_l1(state, c, j, wscale, l1_total, average_scale)
+
+    return dense
+
+
+# Reassociation vectorizes the dense rows' loops. On CSR rows it would turn
+# coef[c, indices[k]] into AVX2 gathers, which are slower than scalar loads
+# on the machines measured (an epoch 30% slower), so the CSR loops keep IEEE
+# order.
+@njit(fastmath=_FASTMATH, **_INLINE)
+def _dense_row_dot(X, i, coef, c):
+    acc = 0.0
+    for j in range(X.shape[1]):
+        acc += X[i, j] * coef[c, j]
+    return acc
+
+
+@njit(fastmath=_FASTMATH, **_INLINE)
+def _dense_row_axpy(X, i, scale, out, c):
+    for j in range(X.shape[1]):
+        out[c, j] += scale * X[i, j]
+
+
+@_inline
+def _csr_row_dot(data, indices, indptr, i, coef, c):
+    # Four partial sums, unrolled by hand: the additions no longer wait on
+    # each other, and the order stays fixed (deterministic).
+    start, stop = indptr[i], indptr[i + 1]
+    acc0 = acc1 = acc2 = acc3 = 0.0
+    k = start
+    while k + 4 <= stop:
+        acc0 += data[k] * coef[c, indices[k]]
+        acc1 += data[k + 1] * coef[c, indices[k + 1]]
+        acc2 += data[k + 2] * coef[c, indices[k + 2]]
+        acc3 += data[k + 3] * coef[c, indices[k + 3]]
+        k += 4
+    while k < stop:
+        acc0 += data[k] * coef[c, indices[k]]
+        k += 1
+    return (acc0 + acc1) + (acc2 + acc3)
+
+
+@_inline
+def _csr_row_axpy(data, indices, indptr, i, scale, out, c):
+    for k in range(indptr[i], indptr[i + 1]):
+        out[c, indices[k]] += scale * data[k]
+
+
+@_inline
+def _truncate_l1(state, c, j, wscale, l1_total, average_scale):
+    """Tsuruoka et al.'s cumulative L1 truncation of weight ``(c, j)``, in scaled units.
+
+    ``l1_total`` is the penalty a weight could have received so far and
+    ``state.l1_applied[c, j]`` the (signed) penalty it did receive; a weight
+    is pulled toward zero by the difference and never across it. A change
+    ``δ`` of the weight moves the lazy average's ``A`` by ``−average_scale · δ``
+    (see :func:`_average_step`).
+    """
+    w = wscale * state.coef[c, j]
+    if w > 0.0:
+        w_new = max(0.0, w - (l1_total + state.l1_applied[c, j]))
+    elif w < 0.0:
+        w_new = min(0.0, w + (l1_total - state.l1_applied[c, j]))
+    else:
+        return
+    state.l1_applied[c, j] += w_new - w
+    new = w_new / wscale
+    if average_scale != 0.0:
+        state.average_coef[c, j] -= average_scale * (new - state.coef[c, j])
+    state.coef[c, j] = new
 
 
 # Rows are visited in random order, and waiting for each one from memory is
@@ -86,516 +571,87 @@ def _prefetch(typingctx, array, i):
 PREFETCH_DISTANCE = 8
 
 
-def _prefetch_ahead(X, data, indices, indptr, y, sample_weight, order, k):
-    """Start fetching what the steps ``PREFETCH_DISTANCE`` and twice that ahead need."""
-    raise NotImplementedError("compiled only")
+@intrinsic
+def _prefetch_ahead(typingctx, rows, y, sample_weight, order, k):
+    """Start fetching what the steps ``PREFETCH_DISTANCE`` and twice that ahead need.
 
-
-@overload(_prefetch_ahead)
-def _prefetch_ahead_impl(X, data, indices, indptr, y, sample_weight, order, k):
-    # One hint per 64-byte cache line.
-    if isinstance(X, types.NoneType):
-
-        def csr(X, data, indices, indptr, y, sample_weight, order, k):
-            n_rows = order.shape[0]
-            if k + 2 * PREFETCH_DISTANCE < n_rows:
-                _prefetch(indptr, order[k + 2 * PREFETCH_DISTANCE])
-            if k + PREFETCH_DISTANCE < n_rows:
-                i = order[k + PREFETCH_DISTANCE]
-                for q in range(indptr[i], indptr[i + 1], max(1, 64 // data.itemsize)):
-                    _prefetch(data, q)
-                for q in range(indptr[i], indptr[i + 1], max(1, 64 // indices.itemsize)):
-                    _prefetch(indices, q)
-                _prefetch(y, i)
-                _prefetch(sample_weight, i)
-
-        return csr
-
-    def dense(X, data, indices, indptr, y, sample_weight, order, k):
-        if k + PREFETCH_DISTANCE < order.shape[0]:
-            i = order[k + PREFETCH_DISTANCE]
-            row = X[i]
-            for j in range(0, row.shape[0], max(1, 64 // row.itemsize)):
-                _prefetch(row, j)
-            _prefetch(y, i)
-            _prefetch(sample_weight, i)
-
-    return dense
-
-
-def _row_dot(X, data, indices, indptr, i, coef):
-    """``x_i · coef``."""
-    raise NotImplementedError("compiled only")
-
-
-def _row_axpy(X, data, indices, indptr, i, scale, out):
-    """``out += scale · x_i``."""
-    raise NotImplementedError("compiled only")
-
-
-def _row_truncate_l1(
-    X, data, indices, indptr, i, coef, wscale, l1_total, l1_applied, average_sum, average_scale
-):
-    """Cumulative L1 truncation of the features where ``x_i`` is non-zero.
-
-    Each change ``δ`` of ``coef[j]`` also moves ``average_sum[j]`` by
-    ``−average_scale · δ`` (see ``run_epoch``'s averaging).
+    Generated as LLVM IR rather than compiled from Python: numba could not
+    prune the reference counts of the arrays a compiled version takes, an
+    atomic update of four arrays per row.
     """
-    raise NotImplementedError("compiled only")
+    csr = _is_csr(rows)
 
-
-# Reassociation vectorizes the dense rows' loops. On CSR rows it would turn
-# coef[indices[k]] into AVX2 gathers, which are slower than scalar loads on
-# the machines measured (an epoch 30% slower), so the CSR loops keep IEEE
-# order.
-@njit(fastmath=_FASTMATH)
-def _dense_row_dot(X, i, coef):
-    acc = 0.0
-    for j in range(X.shape[1]):
-        acc += X[i, j] * coef[j]
-    return acc
-
-
-@njit(fastmath=_FASTMATH)
-def _dense_row_axpy(X, i, scale, out):
-    for j in range(X.shape[1]):
-        out[j] += scale * X[i, j]
-
-
-@overload(_row_dot)
-def _row_dot_impl(X, data, indices, indptr, i, coef):
-    if isinstance(X, types.NoneType):
-
-        def csr(X, data, indices, indptr, i, coef):
-            # Four partial sums, unrolled by hand: the additions no longer
-            # wait on each other, and the order stays fixed (deterministic).
-            start, stop = indptr[i], indptr[i + 1]
-            acc0 = acc1 = acc2 = acc3 = 0.0
-            k = start
-            while k + 4 <= stop:
-                acc0 += data[k] * coef[indices[k]]
-                acc1 += data[k + 1] * coef[indices[k + 1]]
-                acc2 += data[k + 2] * coef[indices[k + 2]]
-                acc3 += data[k + 3] * coef[indices[k + 3]]
-                k += 4
-            while k < stop:
-                acc0 += data[k] * coef[indices[k]]
-                k += 1
-            return (acc0 + acc1) + (acc2 + acc3)
-
-        return csr
-
-    def dense(X, data, indices, indptr, i, coef):
-        return _dense_row_dot(X, i, coef)
-
-    return dense
-
-
-@overload(_row_axpy)
-def _row_axpy_impl(X, data, indices, indptr, i, scale, out):
-    if isinstance(X, types.NoneType):
-
-        def csr(X, data, indices, indptr, i, scale, out):
-            for k in range(indptr[i], indptr[i + 1]):
-                out[indices[k]] += scale * data[k]
-
-        return csr
-
-    def dense(X, data, indices, indptr, i, scale, out):
-        _dense_row_axpy(X, i, scale, out)
-
-    return dense
-
-
-@overload(_row_truncate_l1)
-def _row_truncate_l1_impl(
-    X, data, indices, indptr, i, coef, wscale, l1_total, l1_applied, average_sum, average_scale
-):
-    if isinstance(X, types.NoneType):
-
-        def csr(
-            X,
-            data,
-            indices,
-            indptr,
-            i,
-            coef,
-            wscale,
-            l1_total,
-            l1_applied,
-            average_sum,
-            average_scale,
-        ):
-            for k in range(indptr[i], indptr[i + 1]):
-                if data[k] != 0.0:
-                    _truncate_l1(
-                        indices[k], coef, wscale, l1_total, l1_applied, average_sum, average_scale
-                    )
-
-        return csr
-
-    def dense(
-        X, data, indices, indptr, i, coef, wscale, l1_total, l1_applied, average_sum, average_scale
-    ):
-        for j in range(X.shape[1]):
-            if X[i, j] != 0.0:
-                _truncate_l1(j, coef, wscale, l1_total, l1_applied, average_sum, average_scale)
-
-    return dense
-
-
-@_jit
-def _truncate_l1(j, coef, wscale, l1_total, l1_applied, average_sum, average_scale):
-    """Tsuruoka et al.'s cumulative L1 truncation of feature ``j``, in scaled units.
-
-    ``l1_total`` is the penalty a weight could have received so far and
-    ``l1_applied[j]`` the (signed) penalty it did receive; a weight is pulled
-    toward zero by the difference and never across it.
-    """
-    w = wscale * coef[j]
-    if w > 0.0:
-        w_new = max(0.0, w - (l1_total + l1_applied[j]))
-    elif w < 0.0:
-        w_new = min(0.0, w + (l1_total - l1_applied[j]))
-    else:
-        return
-    l1_applied[j] += w_new - w
-    new = w_new / wscale
-    if average_scale != 0.0:
-        average_sum[j] -= average_scale * (new - coef[j])
-    coef[j] = new
-
-
-@_jit
-def run_epoch(
-    X,
-    data,
-    indices,
-    indptr,
-    y,
-    sample_weight,
-    order,
-    coef,
-    scalars,
-    velocity,
-    average_coef,
-    l1_applied,
-    dloss_buffer,
-    grad,
-    batch_size,
-    fit_intercept,
-    loss_code,
-    loss_param,
-    l2,
-    l1,
-    step_rule,
-    momentum,
-    schedule,
-    eta0,
-    power_t,
-    alpha,
-    optimal_init,
-    t,
-    average_start,
-    intercept_decay,
-):
-    """Make one pass over the rows in ``order``, ``batch_size`` rows a step.
-
-    Each step computes the batch's raw predictions with the coefficients from
-    before the step, then
-
-    - plain: ``w ← max(0, 1 − η·l2)·w − η g``, then L1 by cumulative
-      truncation of the features the batch touched;
-    - momentum: ``b ← μ b + (g + l2·w + l1·sign(w))``, ``w ← w − η b``;
-    - Nesterov: the same ``b``, then ``w ← w − η (g_full + μ b)``.
-
-    Plain steps keep ``w = wscale · v`` so that L2 shrinkage costs O(1) and a
-    step O(nnz of the batch), as in scikit-learn's WeightVector. Their
-    average (ASGD) is kept as ``(A + a · v) / b`` (Xu, 2011): a step changes
-    ``A`` only where it changes ``v``, and ``a``, ``b`` are scalars, so
-    averaging costs O(nnz) a step too. ``average_coef`` holds ``A`` during
-    the epoch and the average itself before and after it.
-
-    ``coef``, ``velocity``, ``average_coef`` and ``l1_applied`` are updated in
-    place; ``scalars`` holds ``[intercept, intercept velocity, average
-    intercept, cumulative L1 penalty, derivatives clipped]``. The intercept's
-    gradient is scaled by ``intercept_decay``. Returns the sample-weighted sum
-    of the losses met before each update, and the updated step counter ``t``.
-    """
-    n_features = coef.shape[0]
-    n_rows = order.shape[0]
-    intercept = scalars[0]
-    intercept_velocity = scalars[1]
-    l1_total = scalars[3]
-    wscale = 1.0
-    # The lazy average (A, a, b) of plain steps starts as (average, 0, 1).
-    lazy_average = step_rule == PLAIN and average_start > 0
-    average_scale = 0.0
-    average_norm = 1.0
-    fold_below = 1e-2 if lazy_average else 1e-9
-    loss_sum = 0.0
-    n_clipped = 0
-    start = 0
-    while start < n_rows:
-        stop = min(start + batch_size, n_rows)
-        n_batch = stop - start
-        dloss_sum = 0.0
-        for k in range(start, stop):
-            i = order[k]
-            _prefetch_ahead(X, data, indices, indptr, y, sample_weight, order, k)
-            p = wscale * _row_dot(X, data, indices, indptr, i, coef) + intercept
-            value, dloss = loss_value_gradient(loss_code, loss_param, y[i], p)
-            loss_sum += sample_weight[i] * value
-            if abs(dloss) > MAX_DLOSS:
-                # Counted: a derivative this large means the fit has diverged.
-                n_clipped += 1
-                dloss = math.copysign(MAX_DLOSS, dloss)
-            dloss *= sample_weight[i] / n_batch
-            dloss_buffer[k - start] = dloss
-            dloss_sum += dloss
-        dloss_sum *= intercept_decay
-        eta = learning_rate(schedule, eta0, power_t, alpha, optimal_init, t)
-        if step_rule == PLAIN:
-            shrink = 1.0 - eta * l2
-            if shrink <= 0.0:
-                # The step would scale through zero: clamp at zero, as scikit-learn does.
-                for j in range(n_features):
-                    average_coef[j] += average_scale * coef[j]
-                    coef[j] = 0.0
-                wscale = 1.0
+    def codegen(context, builder, signature, args):
+        rows_type, y_type, weight_type, order_type, k_type = signature.args
+        member = [
+            _Array(context, builder, rows_type.types[j], builder.extract_value(args[0], j))
+            for j in range(4)
+        ]
+        order_array = _Array(context, builder, order_type, args[3])
+        n_rows = order_array.shape(0)
+        k_value = context.cast(builder, args[4], k_type, types.intp)
+        if csr:
+            far = builder.add(k_value, _intp(2 * PREFETCH_DISTANCE))
+            with builder.if_then(builder.icmp_signed("<", far, n_rows)):
+                member[3].prefetch(order_array.load(far), _intp(1))
+        near = builder.add(k_value, _intp(PREFETCH_DISTANCE))
+        with builder.if_then(builder.icmp_signed("<", near, n_rows)):
+            i = order_array.load(near)
+            if csr:
+                start = member[3].load(i)
+                count = builder.sub(member[3].load(builder.add(i, _intp(1))), start)
+                member[1].prefetch(start, count)
+                member[2].prefetch(start, count)
             else:
-                wscale *= shrink
-            for k in range(start, stop):
-                if dloss_buffer[k - start] != 0.0:
-                    scale = -eta * dloss_buffer[k - start] / wscale
-                    _row_axpy(X, data, indices, indptr, order[k], scale, coef)
-                    if average_scale != 0.0:
-                        scale *= -average_scale
-                        _row_axpy(X, data, indices, indptr, order[k], scale, average_coef)
-            if l1 > 0.0:
-                l1_total += eta * l1
-                # Only the features the rows have non-zeros in, for dense rows
-                # as for CSR, so that both copies of X give one model.
-                for k in range(start, stop):
-                    _row_truncate_l1(
-                        X,
-                        data,
-                        indices,
-                        indptr,
-                        order[k],
-                        coef,
-                        wscale,
-                        l1_total,
-                        l1_applied,
-                        average_coef,
-                        average_scale,
-                    )
-            if wscale < fold_below:
-                # Fold the scale back in before it underflows, and settle the
-                # lazy average: A + a·v cancels about as many digits as
-                # wscale has fallen since the last settling.
-                for j in range(n_features):
-                    if lazy_average:
-                        average_coef[j] = (
-                            average_coef[j] + average_scale * coef[j]
-                        ) / average_norm
-                    coef[j] *= wscale
-                average_scale, average_norm = 0.0, 1.0
-                wscale = 1.0
-            if fit_intercept:
-                intercept -= eta * dloss_sum
-        else:
-            # Momentum moves every coordinate each step: no scale trick here.
-            grad[:] = 0.0
-            for k in range(start, stop):
-                if dloss_buffer[k - start] != 0.0:
-                    _row_axpy(X, data, indices, indptr, order[k], dloss_buffer[k - start], grad)
-            for j in range(n_features):
-                g = grad[j] + l2 * coef[j]
-                if l1 > 0.0 and coef[j] != 0.0:
-                    g += math.copysign(l1, coef[j])
-                velocity[j] = momentum * velocity[j] + g
-                if step_rule == NESTEROV:
-                    coef[j] -= eta * (g + momentum * velocity[j])
-                else:
-                    coef[j] -= eta * velocity[j]
-            if fit_intercept:
-                intercept_velocity = momentum * intercept_velocity + dloss_sum
-                if step_rule == NESTEROV:
-                    intercept -= eta * (dloss_sum + momentum * intercept_velocity)
-                else:
-                    intercept -= eta * intercept_velocity
-        if 0 < average_start <= t:
-            weight = 1.0 / (t - average_start + 1.0)
-            if not lazy_average:
-                for j in range(n_features):
-                    average_coef[j] += (wscale * coef[j] - average_coef[j]) * weight
-            elif weight == 1.0:
-                # The first averaged step: the average is this iterate.
-                average_coef[:] = 0.0
-                average_scale, average_norm = wscale, 1.0
-            else:
-                # avg ← (1 − weight)·avg + weight·wscale·v, in (A, a, b).
-                average_norm /= 1.0 - weight
-                average_scale += weight * average_norm * wscale
-            scalars[2] += (intercept - scalars[2]) * weight
-        t += 1.0
-        start = stop
-    if lazy_average:
-        for j in range(n_features):
-            average_coef[j] = (average_coef[j] + average_scale * coef[j]) / average_norm
-    if wscale != 1.0:
-        for j in range(n_features):
-            coef[j] *= wscale
-    scalars[0] = intercept
-    scalars[1] = intercept_velocity
-    scalars[3] = l1_total
-    scalars[4] = n_clipped
-    return loss_sum, t
+                n_features = member[0].shape(1)
+                member[0].prefetch(builder.mul(i, n_features), n_features)
+            _Array(context, builder, y_type, args[1]).prefetch(i, _intp(1))
+            _Array(context, builder, weight_type, args[2]).prefetch(i, _intp(1))
+        return context.get_dummy_value()
+
+    return types.void(rows, y, sample_weight, order, k), codegen
 
 
-@_jit
-def run_multinomial_epoch(
-    X,
-    data,
-    indices,
-    indptr,
-    y,
-    sample_weight,
-    order,
-    coef,
-    intercepts,
-    velocity,
-    average_coef,
-    l1_applied,
-    scalars,
-    dloss_buffer,
-    grad,
-    batch_size,
-    fit_intercept,
-    l2,
-    l1,
-    step_rule,
-    momentum,
-    schedule,
-    eta0,
-    power_t,
-    alpha,
-    optimal_init,
-    t,
-    average_start,
-    intercept_decay,
-):
-    """:func:`run_epoch` for the softmax log loss over ``n_classes`` rows of ``coef``.
+def _intp(value):
+    return ir.Constant(ir.IntType(64), value)
 
-    ``y`` holds class indices. ``intercepts`` has rows ``[intercept,
-    intercept velocity, average intercept]`` of one entry per class;
-    ``scalars`` holds ``[cumulative L1 penalty]``. The updates are those of
-    :func:`run_epoch`, class by class, with the derivative ``pₖ − [k = y]``
-    of the softmax cross-entropy, which is bounded: nothing to clip.
-    """
-    n_classes, n_features = coef.shape
-    n_rows = order.shape[0]
-    scores = np.empty(n_classes)
-    dloss_sum = np.empty(n_classes)
-    l1_total = scalars[0]
-    wscale = 1.0
-    loss_sum = 0.0
-    start = 0
-    while start < n_rows:
-        stop = min(start + batch_size, n_rows)
-        n_batch = stop - start
-        dloss_sum[:] = 0.0
-        for k in range(start, stop):
-            i = order[k]
-            _prefetch_ahead(X, data, indices, indptr, y, sample_weight, order, k)
-            top = -np.inf
-            for c in range(n_classes):
-                scores[c] = wscale * _row_dot(X, data, indices, indptr, i, coef[c])
-                scores[c] += intercepts[0, c]
-                top = max(top, scores[c])
-            total = 0.0
-            for c in range(n_classes):
-                total += math.exp(scores[c] - top)
-            log_partition = top + math.log(total)
-            label = y[i]
-            loss_sum += sample_weight[i] * (log_partition - scores[label])
-            for c in range(n_classes):
-                dloss = math.exp(scores[c] - log_partition) - (1.0 if c == label else 0.0)
-                dloss *= sample_weight[i] / n_batch
-                dloss_buffer[k - start, c] = dloss
-                dloss_sum[c] += dloss
-        dloss_sum *= intercept_decay
-        eta = learning_rate(schedule, eta0, power_t, alpha, optimal_init, t)
-        if step_rule == PLAIN:
-            shrink = 1.0 - eta * l2
-            if shrink <= 0.0:
-                coef[:, :] = 0.0
-                wscale = 1.0
-            else:
-                wscale *= shrink
-            for k in range(start, stop):
-                for c in range(n_classes):
-                    if dloss_buffer[k - start, c] != 0.0:
-                        scale = -eta * dloss_buffer[k - start, c] / wscale
-                        _row_axpy(X, data, indices, indptr, order[k], scale, coef[c])
-            if l1 > 0.0:
-                l1_total += eta * l1
-                for k in range(start, stop):
-                    for c in range(n_classes):
-                        _row_truncate_l1(
-                            X,
-                            data,
-                            indices,
-                            indptr,
-                            order[k],
-                            coef[c],
-                            wscale,
-                            l1_total,
-                            l1_applied[c],
-                            # The multinomial average is updated densely: no sum to mirror.
-                            l1_applied[c],
-                            0.0,
-                        )
-            if wscale < 1e-9:
-                coef *= wscale
-                wscale = 1.0
-            if fit_intercept:
-                for c in range(n_classes):
-                    intercepts[0, c] -= eta * dloss_sum[c]
-        else:
-            grad[:, :] = 0.0
-            for k in range(start, stop):
-                for c in range(n_classes):
-                    if dloss_buffer[k - start, c] != 0.0:
-                        _row_axpy(
-                            X, data, indices, indptr, order[k], dloss_buffer[k - start, c], grad[c]
-                        )
-            for c in range(n_classes):
-                for j in range(n_features):
-                    g = grad[c, j] + l2 * coef[c, j]
-                    if l1 > 0.0 and coef[c, j] != 0.0:
-                        g += math.copysign(l1, coef[c, j])
-                    velocity[c, j] = momentum * velocity[c, j] + g
-                    if step_rule == NESTEROV:
-                        coef[c, j] -= eta * (g + momentum * velocity[c, j])
-                    else:
-                        coef[c, j] -= eta * velocity[c, j]
-                if fit_intercept:
-                    intercepts[1, c] = momentum * intercepts[1, c] + dloss_sum[c]
-                    if step_rule == NESTEROV:
-                        intercepts[0, c] -= eta * (dloss_sum[c] + momentum * intercepts[1, c])
-                    else:
-                        intercepts[0, c] -= eta * intercepts[1, c]
-        if 0 < average_start <= t:
-            weight = 1.0 / (t - average_start + 1.0)
-            for c in range(n_classes):
-                for j in range(n_features):
-                    average_coef[c, j] += (wscale * coef[c, j] - average_coef[c, j]) * weight
-                intercepts[2, c] += (intercepts[0, c] - intercepts[2, c]) * weight
-        t += 1.0
-        start = stop
-    if wscale != 1.0:
-        coef *= wscale
-    scalars[0] = l1_total
-    return loss_sum, t
+
+class _Array:
+    """LLVM IR that reads a C-contiguous array by flat index, for :func:`_prefetch_ahead`."""
+
+    def __init__(self, context, builder, array_type, value):
+        self.context, self.builder, self.type = context, builder, array_type
+        if not isinstance(array_type, types.NoneType):
+            self.array = context.make_array(array_type)(context, builder, value)
+
+    def shape(self, axis):
+        return cgutils.unpack_tuple(self.builder, self.array.shape)[axis]
+
+    def address(self, flat_index):
+        """The address of entry ``flat_index``, as an integer."""
+        itemsize = self.context.get_abi_sizeof(self.context.get_data_type(self.type.dtype))
+        base = self.builder.ptrtoint(self.array.data, ir.IntType(64))
+        return self.builder.add(base, self.builder.mul(flat_index, _intp(itemsize)))
+
+    def load(self, flat_index):
+        """The entry at ``flat_index``, as an intp (the arrays of row indices)."""
+        data_type = self.context.get_data_type(self.type.dtype)
+        pointer = self.builder.inttoptr(self.address(flat_index), data_type.as_pointer())
+        value = self.builder.load(pointer)
+        return self.context.cast(self.builder, value, self.type.dtype, types.intp)
+
+    def prefetch(self, flat_index, count):
+        """LLVM's prefetch of the entries ``flat_index`` onward, one per 64-byte line."""
+        i8_pointer = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        prefetch = cgutils.get_or_insert_function(
+            self.builder.module,
+            ir.FunctionType(ir.VoidType(), [i8_pointer, i32, i32, i32]),
+            "llvm.prefetch.p0i8",
+        )
+        first = self.address(flat_index)
+        last = self.address(self.builder.add(flat_index, count))
+        with cgutils.for_range_slice(self.builder, first, last, _intp(64)) as (address, _):
+            # read access, keep in all cache levels, data cache
+            pointer = self.builder.inttoptr(address, i8_pointer)
+            self.builder.call(prefetch, [pointer, i32(0), i32(3), i32(1)])
