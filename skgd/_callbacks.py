@@ -36,7 +36,6 @@ class FitTasks:
 
     def __init__(self, estimator, X, y, metadata, states, max_iter, labels, fitted_extras):
         self.estimator = estimator
-        self.X, self.y, self.metadata = X, y, metadata
         self.states = states
         self.max_iter = max_iter
         self.fitted_extras = fitted_extras
@@ -50,7 +49,9 @@ class FitTasks:
                 max_subtasks=n_problems, sequential_subtasks=False
             )
         self.labels = labels
-        self.root.call_on_fit_task_begin(estimator=estimator, X=X, y=y, metadata=metadata)
+        # What every hook is told, besides the fitted attributes.
+        self.hook_args = {"estimator": estimator, "X": X, "y": y, "metadata": metadata}
+        self.root.call_on_fit_task_begin(**self.hook_args)
 
     def monitor(self, k):
         """The iteration monitor of problem ``k``."""
@@ -61,9 +62,7 @@ class FitTasks:
             task_id=k,
             max_subtasks=self.max_iter,
         )
-        task.call_on_fit_task_begin(
-            estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata
-        )
+        task.call_on_fit_task_begin(**self.hook_args)
         return IterationMonitor(self, task, k, owns_task=True)
 
     def reconstruction(self, k=None, coef=None, intercept=None):
@@ -85,11 +84,7 @@ class FitTasks:
     def end(self):
         """End the root task; the estimator holds its fitted attributes."""
         self.root.call_on_fit_task_end(
-            estimator=self.estimator,
-            X=self.X,
-            y=self.y,
-            metadata=self.metadata,
-            reconstruction_attributes=self.reconstruction,
+            **self.hook_args, reconstruction_attributes=self.reconstruction
         )
 
 
@@ -102,20 +97,14 @@ class IterationMonitor:
         self.iteration = None
 
     def begin(self):
-        tasks = self.tasks
         self.iteration = self.parent.subcontext(task_name="iteration")
-        self.iteration.call_on_fit_task_begin(
-            estimator=tasks.estimator, X=tasks.X, y=tasks.y, metadata=tasks.metadata
-        )
+        self.iteration.call_on_fit_task_begin(**self.tasks.hook_args)
 
     def end(self, coef, intercept):
         """End the current iteration at ``(coef, intercept)``; True means stop."""
         tasks = self.tasks
         stop = self.iteration.call_on_fit_task_end(
-            estimator=tasks.estimator,
-            X=tasks.X,
-            y=tasks.y,
-            metadata=tasks.metadata,
+            **tasks.hook_args,
             # Evaluated only if a callback asks for the fitted estimator.
             reconstruction_attributes=lambda: tasks.reconstruction(self.k, coef, intercept),
         )
@@ -126,9 +115,5 @@ class IterationMonitor:
         if self.owns_task:
             tasks = self.tasks
             self.parent.call_on_fit_task_end(
-                estimator=tasks.estimator,
-                X=tasks.X,
-                y=tasks.y,
-                metadata=tasks.metadata,
-                reconstruction_attributes=tasks.reconstruction,
+                **tasks.hook_args, reconstruction_attributes=tasks.reconstruction
             )

@@ -102,7 +102,7 @@ def is_multinomial(params, n_classes):
     return params["multi_class"] == "multinomial" and n_classes > 2
 
 
-def classification_problems(params, classes, starts, signed, class_indices):
+def classification_problems(params, classes, X, initial, *, like, signed, class_indices):
     """The :class:`Problems` of a classifier's fit.
 
     Parameters
@@ -110,14 +110,20 @@ def classification_problems(params, classes, starts, signed, class_indices):
     params : dict
         The estimator's parameters, its fixed ones included.
     classes : array of shape (n_classes,)
-    starts : list of (coef, intercept)
-        One per row of ``coef_``, from :func:`initial_coef`.
+    X : array, sparse matrix or dask array
+        The data: its number of features and its dtype.
+    initial : tuple
+        ``(coef_init, intercept_init)``, each None for zeros (see
+        :func:`initial_coef`); ``like`` is where the starts are made.
     signed : callable
         ``signed(label)``: the ±1 targets of the problem "label or not".
     class_indices : callable
         ``class_indices()``: each sample's class as an index into ``classes``.
     """
+    check_multi_class(params)
     n_classes = classes.shape[0]
+    n_problems = 1 if n_classes == 2 else n_classes
+    starts = initial_coef(n_problems, X.shape[1], X.dtype, *initial, like=like)
     if is_multinomial(params, n_classes):
         xp, _, device_ = get_namespace_and_device(starts[0][0])
         coef = xp.stack([start[0] for start in starts])
@@ -127,21 +133,30 @@ def classification_problems(params, classes, starts, signed, class_indices):
     return Problems([signed(label) for label in positives], starts, None)
 
 
-def initial_coef(n_classes, n_features, dtype, coef_init, intercept_init, like):
-    """One ``(coef, intercept)`` per row of ``coef_``, in the namespace of ``like``."""
+def warm_start_or(estimator, warm, coef_init, intercept_init):
+    """``(coef_init, intercept_init)``, or a warm start's fitted ones where none is given."""
+    if coef_init is None and warm:
+        return estimator.coef_, estimator.intercept_
+    return coef_init, intercept_init
+
+
+def initial_coef(n_problems, n_features, dtype, coef_init, intercept_init, like):
+    """One ``(coef, intercept)`` per problem, in the namespace of ``like``.
+
+    ``coef_init`` may have any shape that holds ``n_problems × n_features``
+    values; ``intercept_init``, ``n_problems`` values. None gives zeros.
+    """
     xp, _, device_ = get_namespace_and_device(like)
-    n_problems = 1 if n_classes == 2 else n_classes
     coef = xp.zeros((n_problems, n_features), dtype=dtype, device=device_)
     if coef_init is not None:
         coef_init = as_array(coef_init, like, dtype)
-        if size(coef_init) == size(coef):
-            coef_init = xp.reshape(coef_init, coef.shape)
-        if tuple(coef_init.shape) != tuple(coef.shape):
+        if size(coef_init) != size(coef):
             raise ValueError(
-                f"coef_init has shape {tuple(coef_init.shape)}; it must have shape "
-                f"{tuple(coef.shape)}, one row per class (one row for two classes)."
+                f"coef_init has shape {tuple(coef_init.shape)}; it must hold "
+                f"{n_problems} × {n_features} values: one row of coefficients per class "
+                "(one row for two classes, or for a regression)."
             )
-        coef = xp.asarray(coef_init, copy=True)
+        coef = xp.asarray(xp.reshape(coef_init, coef.shape), copy=True)
     intercept = [0.0] * n_problems
     if intercept_init is not None:
         float_dtype = _max_precision_float_dtype(xp, device_)

@@ -19,6 +19,7 @@ search is a step rule (:class:`skgd._solvers._step_rules.BacktrackingStep`).
 import math
 
 import numpy as np
+from numba import njit
 
 # Codes shared with the compiled kernels; adaptive runs as constant within an epoch.
 CONSTANT = 0
@@ -28,6 +29,20 @@ INVSCALING = 2
 # ``adaptive`` stops reducing its step below this, and the fit stops.
 MIN_ADAPTIVE_ETA = 1e-6
 ADAPTIVE_DIVISOR = 5.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def learning_rate(schedule, eta0, power_t, alpha, optimal_init, t):
+    """Step size at update ``t`` (counted from 1), as in scikit-learn.
+
+    The one formula of each schedule, for the compiled epochs and for
+    :class:`Schedule` alike; ``schedule`` is a code (``CONSTANT``...).
+    """
+    if schedule == OPTIMAL:
+        return 1.0 / (alpha * (optimal_init + t - 1.0))
+    if schedule == INVSCALING:
+        return eta0 / t**power_t
+    return eta0
 
 
 class Schedule:
@@ -69,11 +84,7 @@ class Schedule:
 
     def __call__(self, t, eta0):
         """Step size at update ``t`` (counted from 1) from the current ``eta0``."""
-        if self.kind == "optimal":
-            return 1.0 / (self.alpha * (self.optimal_init + t - 1.0))
-        if self.kind == "invscaling":
-            return eta0 / t**self.power_t
-        return eta0
+        return learning_rate(*self.kernel_args(float(eta0)), float(t))
 
     @property
     def can_recover(self):

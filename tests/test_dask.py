@@ -97,16 +97,16 @@ def test_regressor_matches_numpy(client, params):
 def test_line_search_on_blocks_the_compiled_pass_cannot_read(client, monkeypatch):
     # Fortran-ordered blocks take the array-operation trials; the fit is
     # still the NumPy one.
-    from skgd._dask import _objective
+    from skgd._objective import LinearObjective
 
     used = []
-    by_arrays = _objective._trials_by_arrays
+    by_arrays = LinearObjective._trials_by_arrays
 
     def recording(*args, **kwargs):
         used.append(True)
         return by_arrays(*args, **kwargs)
 
-    monkeypatch.setattr(_objective, "_trials_by_arrays", recording)
+    monkeypatch.setattr(LinearObjective, "_trials_by_arrays", recording)
     X, y = _regression()
     params = dict(solver="batch", learning_rate="line_search", alpha=1e-2, tol=None, max_iter=20)
     numpy_fit = GDRegressor(**params).fit(X, y)

@@ -19,6 +19,7 @@ import pytest
 from scipy.special import expit
 
 from skgd import DerivativeCheck, check_loss_derivatives
+from skgd import _schedules as schedules
 from skgd._loss import (
     CLASSIFICATION_LOSSES,
     LOSSES,
@@ -643,6 +644,12 @@ def test_compiled_learning_rate_matches_schedule(kind, code):
     eta0 = schedule.reduced(0.05) if kind == "adaptive" else 0.05
     args = schedule.kernel_args(eta0)
     assert args[0] == code
+    # The kernels and the schedule share one compiled formula; both give scikit-learn's.
+    assert _kernels.learning_rate is schedules.learning_rate
     for t in (1.0, 2.0, 7.0, 1000.0):
-        expected = schedule(t, eta0)
+        if kind == "optimal":
+            expected = 1.0 / (1e-3 * (schedule.optimal_init + t - 1.0))
+        else:
+            expected = eta0 / t**0.3 if kind == "invscaling" else eta0
         np.testing.assert_allclose(_kernels.learning_rate(*args, t), expected, rtol=1e-14)
+        np.testing.assert_allclose(schedule(t, eta0), expected, rtol=1e-14)

@@ -26,10 +26,9 @@ from skgd._dask._validation import (
 from skgd._problems import (
     FitData,
     check_fit_classes,
-    check_multi_class,
     check_partial_fit_classes,
     classification_problems,
-    initial_coef,
+    warm_start_or,
 )
 
 
@@ -90,21 +89,12 @@ def classification_data(
         check_fit_classes(known, estimator.classes_ if warm else None)
     sample_weight = check_dask_sample_weight(sample_weight, X)
     sample_weight = _with_class_weight(params, X, y, known, labels, counts, sample_weight)
-    check_multi_class(params)
-    if coef_init is None and warm:
-        coef_init, intercept_init = estimator.coef_, estimator.intercept_
-    starts = initial_coef(
-        known.shape[0],
-        X.shape[1],
-        X.dtype,
-        coef_init,
-        intercept_init,
-        like=np.zeros(0, dtype=X.dtype),
-    )
     problems = classification_problems(
         params,
         known,
-        starts,
+        X,
+        warm_start_or(estimator, warm, coef_init, intercept_init),
+        like=np.zeros(0, dtype=X.dtype),
         signed=lambda label: y.map_blocks(_signed, label, X.dtype, dtype=X.dtype),
         class_indices=lambda: y.map_blocks(_class_index, known, dtype=np.intp),
     )

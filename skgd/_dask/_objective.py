@@ -38,8 +38,6 @@ from skgd._dask._runner import BlockRunner
 from skgd._loss import LogLoss
 from skgd._objective import LinearObjective, Objective
 from skgd._objective._multinomial import MultinomialObjective
-from skgd._objective._step_pass import step_pass
-from skgd._objective._step_pass import supports as supports_step_pass
 
 
 class BlockSpec(NamedTuple):
@@ -418,125 +416,70 @@ def _block_objective(X, y, weight, spec, raw_terms, check_X, check_y, coef, inte
     return objective, combine(raw_terms, objective.raw_prediction)
 
 
-def _loss_gradient_task(
-    X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept, need_gradient
-):
-    """The block's data term (and gradient) times its number of rows."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        objective, raw = _block_objective(
-            X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept
-        )
-        n_rows = y.shape[0]
-        if isinstance(objective, MultinomialObjective):
-            loss, grad, grad_intercept = objective.loss_gradient(
-                coef, intercept, need_gradient=need_gradient, raw=raw
+def _block_task(compute):
+    """A pass's task on one block, from ``compute(objective, raw, coef, intercept, *args)``.
+
+    The task builds the block's NumPy objective and its raw predictions at
+    ``(coef, intercept)``, checks the inputs still unchecked, and returns
+    what ``compute`` returns; overflow shows in the values, not as warnings.
+    """
+
+    @functools.wraps(compute)
+    def task(X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept, *args):
+        with np.errstate(over="ignore", invalid="ignore"):
+            objective, raw = _block_objective(
+                X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept
             )
-        elif need_gradient:
-            loss, grad, grad_intercept = objective.loss_gradient(coef, intercept, raw=raw)
-        else:
-            loss, grad, grad_intercept = objective.data_loss(coef, intercept, raw), None, None
+            return compute(objective, raw, coef, intercept, *args)
+
+    return task
+
+
+@_block_task
+def _loss_gradient_task(objective, raw, coef, intercept, need_gradient):
+    """The block's data term (and gradient) times its number of rows."""
+    n_rows = objective.n_samples
+    loss, grad, grad_intercept = objective.loss_gradient(
+        coef, intercept, need_gradient=need_gradient, raw=raw
+    )
     if not need_gradient:
         return (raw,), (loss * n_rows, None, None, objective.n_clipped)
-    small = (loss * n_rows, grad * n_rows, grad_intercept * n_rows, objective.n_clipped)
-    return (raw,), small
+    return (raw,), (loss * n_rows, grad * n_rows, grad_intercept * n_rows, objective.n_clipped)
 
 
-def _hessian_task(X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept, low_precision):
-    with np.errstate(over="ignore", invalid="ignore"):
-        objective, raw = _block_objective(
-            X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept
-        )
-        hessian = objective.hessian(coef, intercept, raw=raw, low_precision=low_precision)
-    return (raw,), np.asarray(hessian) * y.shape[0]
+@_block_task
+def _hessian_task(objective, raw, coef, intercept, low_precision):
+    hessian = objective.hessian(coef, intercept, raw=raw, low_precision=low_precision)
+    return (raw,), np.asarray(hessian) * objective.n_samples
 
 
-def _value_gradient_hessian_task(
-    X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept, low_precision
-):
+@_block_task
+def _value_gradient_hessian_task(objective, raw, coef, intercept, low_precision):
     """The block's ``J``, gradient and Hessian, each times its number of rows."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        objective, raw = _block_objective(
-            X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept
-        )
-        value, gradient = objective.value_gradient(coef, intercept, raw=raw)
-        hessian = objective.hessian(coef, intercept, raw=raw, low_precision=low_precision)
-    n_rows = y.shape[0]
-    small = (
-        value * n_rows,
-        np.asarray(gradient) * n_rows,
-        np.asarray(hessian) * n_rows,
-        objective.n_clipped,
+    value, gradient, hessian = objective.value_gradient_hessian(
+        coef, intercept, raw=raw, low_precision=low_precision
     )
-    return (raw,), small
+    n_rows = objective.n_samples
+    small = (value * n_rows, np.asarray(gradient) * n_rows, np.asarray(hessian) * n_rows)
+    return (raw,), (*small, objective.n_clipped)
 
 
-def _hessian_product_task(
-    X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept, params
-):
-    objective, raw = _block_objective(
-        X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept
-    )
+@_block_task
+def _hessian_product_task(objective, raw, coef, intercept, params):
     product = objective.hessian_product(coef, intercept, raw=raw)
-    return (raw,), np.asarray(product(params)) * y.shape[0]
+    return (raw,), np.asarray(product(params)) * objective.n_samples
 
 
-def _trial_task(
-    X,
-    y,
-    weight,
-    spec,
-    raw_terms,
-    check_X,
-    check_y,
-    coef,
-    intercept,
-    direction,
-    direction_intercept,
-    steps,
-):
+@_block_task
+def _trial_task(objective, raw, coef, intercept, direction, direction_intercept, steps):
     """The block's data terms and gradients (times its rows) at ``w − η d``, η in ``steps``."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        objective, raw = _block_objective(
-            X, y, weight, spec, raw_terms, check_X, check_y, coef, intercept
-        )
-        if objective._compiled(raw) and supports_step_pass(X, raw):
-            # One compiled pass reads each row once for X d and every trial;
-            # one thread, the worker's.
-            raw_direction, losses, grads, grad_intercepts, n_clipped = step_pass(
-                X,
-                raw,
-                direction,
-                direction_intercept,
-                -steps,
-                y,
-                objective.sample_weight,
-                objective.loss,
-                n_threads=1,
-            )
-        else:
-            raw_direction, losses, grads, grad_intercepts, n_clipped = _trials_by_arrays(
-                objective, X, raw, direction, direction_intercept, steps
-            )
-        if not spec.fit_intercept:
-            grad_intercepts = np.zeros(steps.shape[0])
+    # One pass reads each row once for X d and every trial; one thread, the worker's.
+    raw_direction, losses, grads, grad_intercepts, n_clipped = objective.trial_pass(
+        raw, direction, direction_intercept, -steps, n_threads=1
+    )
+    if not objective.fit_intercept:
+        grad_intercepts = np.zeros(steps.shape[0])
     return (raw, raw_direction), (losses, grads, grad_intercepts, n_clipped)
-
-
-def _trials_by_arrays(objective, X, raw, direction, direction_intercept, steps):
-    """What :func:`_trial_task` computes, with array operations (any dtype, loss or layout)."""
-    raw_direction = objective.raw_prediction(direction, direction_intercept)
-    trials = raw[:, None] - raw_direction[:, None] * steps[None, :].astype(raw.dtype)
-    losses = np.empty(steps.shape[0])
-    dloss = np.empty_like(trials, order="F")
-    n_clipped = 0
-    for j in range(steps.shape[0]):
-        losses[j], dloss[:, j], clipped = objective.weighted_derivatives(
-            np.ascontiguousarray(trials[:, j])
-        )
-        n_clipped += clipped
-    # The trials' gradients in one product: X is read once.
-    grads = (X.T @ dloss).T
-    return raw_direction, losses, grads, dloss.sum(axis=0), n_clipped
 
 
 def _baseline_task(X, y, weight, spec, raw_terms, check_X, check_y):

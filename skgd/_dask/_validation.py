@@ -64,19 +64,10 @@ def check_dask_X(estimator, X, *, reset):
 
 def check_dask_vector(v, X, name, *, dtype=None):
     """``v`` (dask, NumPy or list) as a 1-d dask array chunked like ``X``'s rows."""
-    if not is_dask_array(v):
-        v = np.asarray(v)
-        if dtype is not None and v.dtype.kind in "biuf":
-            v = v.astype(dtype, copy=False)
-        if v.ndim == 2 and v.shape[1] == 1:
-            v = v.ravel()
-        if v.ndim != 1:
-            raise ValueError(f"{name} must be 1-dimensional; got shape {v.shape}.")
-        if v.shape[0] != X.shape[0]:
-            raise ValueError(_inconsistent(X, v, name))
-        return da.from_array(v, chunks=(X.chunks[0],))
+    lazy = is_dask_array(v)
+    v = v if lazy else np.asarray(v)
     if v.ndim == 2 and v.shape[1] == 1:
-        if name == "y":
+        if lazy and name == "y":
             warnings.warn(
                 "A column-vector y was passed when a 1d array was expected. Please "
                 "change the shape of y to (n_samples,), for example using ravel().",
@@ -90,9 +81,9 @@ def check_dask_vector(v, X, name, *, dtype=None):
         raise ValueError(_inconsistent(X, v, name))
     if dtype is not None and v.dtype.kind in "biuf" and v.dtype != dtype:
         v = v.astype(dtype)
-    if v.chunks[0] != X.chunks[0]:
-        v = v.rechunk((X.chunks[0],))
-    return v
+    if not lazy:
+        return da.from_array(v, chunks=(X.chunks[0],))
+    return v if v.chunks[0] == X.chunks[0] else v.rechunk((X.chunks[0],))
 
 
 def check_dask_sample_weight(sample_weight, X):

@@ -29,8 +29,7 @@ from skgd._dask import is_dask_array
 from skgd._loss import LOSSES, make_loss
 from skgd._objective import LinearObjective, MultinomialObjective
 from skgd._penalty import make_penalty
-from skgd._schedules import Schedule
-from skgd._solvers import SOLVERS, EpochState, SolverNames, SolveSettings
+from skgd._solvers import SOLVERS, EpochState, SolveSettings, solver_names
 
 
 def atomic_fit(fit_method):
@@ -118,7 +117,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
         "average": [Interval(Integral, 0, None, closed="neither"), "boolean"],
-        "solver": [StrOptions(SolverNames())],
+        "solver": [StrOptions(set(solver_names()))],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "nesterov": ["boolean"],
@@ -152,7 +151,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
                 f"loss={loss.name!r} has none. Use a smooth loss (squared_error, "
                 "huber, squared_epsilon_insensitive, log_loss, modified_huber or "
                 "squared_hinge) or a first-order solver "
-                f"({_either(SolverNames(lambda row: not row.needs_hessian))})."
+                f"({_either(solver_names(lambda row: not row.needs_hessian))})."
             )
         if row.l1 is None and not make_penalty(self.penalty, self.alpha, self.l1_ratio).is_smooth:
             raise ValueError(
@@ -163,13 +162,13 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         if not row.averages and params["average"]:
             raise ValueError(
                 "average applies to the solvers "
-                f"{_either(SolverNames(lambda row: row.averages))}; set average=False "
+                f"{_either(solver_names(lambda row: row.averages))}; set average=False "
                 f"with solver={solver!r}."
             )
         if not row.takes_learning_rate:
             return
         if row.step_rule(params).needs_all_rows and row.sampler(params) is not None:
-            full_batch = SolverNames(
+            full_batch = solver_names(
                 lambda row: row.takes_learning_rate and row.sampler(params) is None
             )
             raise ValueError(
@@ -188,25 +187,6 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         """The solver state of one problem, starting at ``coef``."""
         step_rule = SOLVERS[self.solver].step_rule(self._solver_params())
         return EpochState(coef, intercept, step_rule.init(coef))
-
-    def _solve(self, objective, state, settings):
-        """Run the configured solver on one problem from ``state``; return a SolverResult.
-
-        ``state`` is updated in place, so that a later ``partial_fit`` goes on
-        where this call stopped.
-        """
-        row = SOLVERS[self.solver]
-        params = settings.params
-        if state.schedule is None and row.takes_learning_rate:
-            state.schedule = Schedule(
-                params["learning_rate"],
-                eta0=params["eta0"],
-                power_t=params["power_t"],
-                alpha=params["alpha"],
-                loss=objective.loss,
-            )
-        settings = settings._replace(schedule=state.schedule)
-        return row.run(objective, state, row.step_rule(params), row.sampler(params), settings)
 
     def _solve_problems(
         self,
@@ -232,7 +212,8 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         """
         loss = self._make_loss()
         self._check_combination(loss)
-        params = self._solver_params()
+        params, row = self._solver_params(), SOLVERS[self.solver]
+        step_rule, batch_size = row.step_rule(params), row.sampler(params)
         max_iter, tol = (1, None) if partial else (self.max_iter, self.tol)
 
         def solve_one(k):
@@ -246,16 +227,10 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
             objective = self._objective(loss, X_k, y_k, weight_k, n_classes)
             monitor = None if tasks is None else tasks.monitor(k)
             settings = SolveSettings(
-                params,
-                None,
-                max_iter,
-                tol,
-                np.random.RandomState(seeds[k]),
-                validation_score,
-                partial,
-                monitor,
+                params, max_iter, tol, np.random.RandomState(seeds[k]), validation_score, partial
             )
-            result = self._solve(objective, states[k], settings)
+            # The state is updated in place: a later partial_fit goes on from it.
+            result = row.run(objective, states[k], step_rule, batch_size, settings, monitor)
             if monitor is not None:
                 monitor.close()
             return result

@@ -16,10 +16,9 @@ from skgd._estimators._base import checked_sample_weight
 from skgd._problems import (
     FitData,
     check_fit_classes,
-    check_multi_class,
     check_partial_fit_classes,
     classification_problems,
-    initial_coef,
+    warm_start_or,
 )
 
 
@@ -51,17 +50,15 @@ def classification_data(
         known = labels
         check_fit_classes(known, estimator.classes_ if warm else None)
     given_weight, sample_weight = sample_weight, _weights(params, X, y, known, sample_weight)
-    check_multi_class(params)
-    if coef_init is None and warm:
-        coef_init, intercept_init = estimator.coef_, estimator.intercept_
-    starts = initial_coef(known.shape[0], X.shape[1], X.dtype, coef_init, intercept_init, like=X)
     # Sparse X: get_namespace gives NumPy, as it should.
     xp, _ = get_namespace(X)
     xp_labels, _ = get_namespace(known)
     problems = classification_problems(
         params,
         known,
-        starts,
+        X,
+        warm_start_or(estimator, warm, coef_init, intercept_init),
+        like=X,
         # ±1 targets: 2·[y = label] − 1, computed where the labels are, used where X is.
         signed=lambda label: 2.0 * xp.astype(follow(y == label, X), X.dtype) - 1.0,
         class_indices=lambda: follow(xp_labels.searchsorted(known, y), X),

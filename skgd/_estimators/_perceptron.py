@@ -4,7 +4,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from skgd._estimators._base import BaseGD
 from skgd._estimators._classifier import GDClassifier
-from skgd._solvers import SolverNames
+from skgd._solvers import solver_names
 
 
 class PerceptronGD(GDClassifier):
@@ -78,7 +78,7 @@ class PerceptronGD(GDClassifier):
             "n_jobs": GDClassifier._parameter_constraints["n_jobs"],
             "class_weight": GDClassifier._parameter_constraints["class_weight"],
             # The perceptron loss has no second derivative: no newton.
-            "solver": [StrOptions(SolverNames(lambda row: not row.needs_hessian))],
+            "solver": [StrOptions(set(solver_names(lambda row: not row.needs_hessian)))],
         }
     )
     _fixed_params = {

@@ -9,13 +9,12 @@ from sklearn.utils._array_api import (
     check_same_namespace,
     get_namespace,
     get_namespace_and_device,
-    size,
 )
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skgd._array_api import as_array, follow
+from skgd._array_api import follow
 from skgd._estimators._base import (
     BaseGD,
     atomic_fit,
@@ -24,7 +23,7 @@ from skgd._estimators._base import (
     dask_support,
 )
 from skgd._loss import REGRESSION_LOSSES
-from skgd._problems import FitData, Problems
+from skgd._problems import FitData, Problems, initial_coef
 
 
 class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
@@ -253,7 +252,7 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         X, y, sample_weight = self._validate_input(X, y, sample_weight, reset=not warm)
         if coef_init is None and warm:
             coef_init, intercept_init = self.coef_, self.intercept_
-        start = self._initial_coef(X.shape[1], X.dtype, coef_init, intercept_init, like=y)
+        start = initial_coef(1, X.shape[1], X.dtype, coef_init, intercept_init, like=y)[0]
         problems = Problems([y], [start], None)
         self._fit_problems(
             FitData(X, problems, sample_weight, given_weight=sample_weight), partial=False
@@ -283,7 +282,7 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         self._check_partial_fit_params()
         first_call = not hasattr(self, "coef_")
         X, y, sample_weight = self._validate_input(X, y, sample_weight, reset=first_call)
-        start = self._initial_coef(X.shape[1], X.dtype, None, None, like=y)
+        start = initial_coef(1, X.shape[1], X.dtype, None, None, like=y)[0]
         problems = Problems([y], [start], None)
         self._fit_problems(
             FitData(X, problems, sample_weight, given_weight=sample_weight), partial=True
@@ -310,29 +309,6 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         xp, _ = get_namespace(y)
         y = xp.astype(y, X.dtype, copy=False)
         return X, y, checked_sample_weight(sample_weight, X)
-
-    def _initial_coef(self, n_features, dtype, coef_init, intercept_init, like=None):
-        """The starting ``(coef, intercept)``, in the namespace and on the device of ``like``."""
-        xp, _, device_ = get_namespace_and_device(like)
-        coef = xp.zeros(n_features, dtype=dtype, device=device_)
-        if coef_init is not None:
-            coef_init = xp.reshape(as_array(coef_init, like, dtype), (-1,))
-            if tuple(coef_init.shape) != (n_features,):
-                raise ValueError(
-                    f"coef_init has shape {tuple(coef_init.shape)}; it must have shape "
-                    f"({n_features},), one value per feature."
-                )
-            coef = xp.asarray(coef_init, copy=True)
-        intercept = 0.0
-        if intercept_init is not None:
-            intercept_init = as_array(intercept_init, like, dtype)
-            if size(intercept_init) != 1 or intercept_init.ndim > 1:
-                raise ValueError(
-                    f"intercept_init has shape {tuple(intercept_init.shape)}; it must be a "
-                    "scalar or have shape (1,)."
-                )
-            intercept = float(xp.reshape(intercept_init, (-1,))[0])
-        return coef, intercept
 
     def _set_coef(self, results, dtype):
         xp, _, device_ = get_namespace_and_device(results[0].coef)

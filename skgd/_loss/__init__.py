@@ -1,35 +1,4 @@
 """Per-sample losses: Array API objects and their compiled scalar twins."""
 
-from skgd._loss._losses import (
-    CLASSIFICATION_LOSSES,
-    LOSSES,
-    REGRESSION_LOSSES,
-    BaseLoss,
-    EpsilonInsensitive,
-    HalfSquaredError,
-    Hinge,
-    Huber,
-    LogLoss,
-    ModifiedHuber,
-    Perceptron,
-    SquaredEpsilonInsensitive,
-    SquaredHinge,
-    make_loss,
-)
-
-__all__ = [
-    "CLASSIFICATION_LOSSES",
-    "LOSSES",
-    "REGRESSION_LOSSES",
-    "BaseLoss",
-    "EpsilonInsensitive",
-    "HalfSquaredError",
-    "Hinge",
-    "Huber",
-    "LogLoss",
-    "ModifiedHuber",
-    "Perceptron",
-    "SquaredEpsilonInsensitive",
-    "SquaredHinge",
-    "make_loss",
-]
+from skgd._loss._losses import *  # noqa: F403  (the public losses, listed in __all__ there)
+from skgd._loss._losses import __all__  # noqa: F401

@@ -14,6 +14,24 @@ by ``code``; ``tests/test_loss.py`` checks that both agree.
 from sklearn.utils._array_api import get_namespace
 
 # Codes shared with the compiled kernels.
+# The public losses, re-exported by skgd.losses.
+__all__ = [
+    "CLASSIFICATION_LOSSES",
+    "LOSSES",
+    "REGRESSION_LOSSES",
+    "BaseLoss",
+    "EpsilonInsensitive",
+    "HalfSquaredError",
+    "Hinge",
+    "Huber",
+    "LogLoss",
+    "ModifiedHuber",
+    "Perceptron",
+    "SquaredEpsilonInsensitive",
+    "SquaredHinge",
+    "make_loss",
+]
+
 SQUARED_ERROR = 0
 HUBER = 1
 EPSILON_INSENSITIVE = 2

@@ -14,7 +14,7 @@ import copy
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils._array_api import get_namespace
+from sklearn.utils._array_api import get_namespace, get_namespace_and_device
 
 
 class Objective:
@@ -47,6 +47,31 @@ class Objective:
     #: An epoch runner for data held in blocks (see :mod:`skgd._dask._epoch`),
     #: used by the sampled-row solvers in place of their own; None: their own.
     blockwise_epoch = None
+
+    def __init__(self, loss, penalty, X, y, sample_weight, fit_intercept):
+        self.loss = loss
+        self.penalty = penalty
+        self.X = X
+        self.y = y
+        self.xp, _, self.device = get_namespace_and_device(sample_weight)
+        # Weights of mean 1: a step on one row weighted by sᵢ is then an
+        # unbiased estimate of a step on J, for every solver.
+        self.sample_weight = sample_weight / self.xp.mean(sample_weight)
+        self.fit_intercept = fit_intercept
+        self.n_samples, self.n_features = X.shape
+        self.dtype = X.dtype
+        # A transposed view, made once: rebuilding it costs more than the
+        # product on small data.
+        self.X_T = X.T
+        # Derivatives beyond MAX_DLOSS seen so far: any means divergence.
+        self.n_clipped = 0
+
+    def rows(self, rows=None):
+        """``(X, Xᵀ, y, sample_weight)`` over all rows, or over ``rows``."""
+        if rows is None:
+            return self.X, self.X_T, self.y, self.sample_weight
+        X, y, weight = (take_rows(a, rows) for a in (self.X, self.y, self.sample_weight))
+        return X, X.T, y, weight
 
     @property
     def is_sparse(self):

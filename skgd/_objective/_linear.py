@@ -12,7 +12,6 @@ Everything here is written with operations of the Array API standard
 """
 
 import numpy as np
-from sklearn.utils._array_api import get_namespace_and_device
 
 from skgd._loss._kernels import MAX_DLOSS, weighted_loss_gradient, weighted_loss_sum
 from skgd._objective._base import Objective, take_rows
@@ -50,22 +49,6 @@ class LinearObjective(Objective):
     # ``hessian`` can estimate the Hessian from a sample of rows.
     samples_rows = True
     has_hessian_product = True
-
-    def __init__(self, loss, penalty, X, y, sample_weight, fit_intercept):
-        self.loss = loss
-        self.penalty = penalty
-        self.X = X
-        self.y = y
-        self.xp, _, self.device = get_namespace_and_device(y)
-        self.sample_weight = sample_weight / self.xp.mean(sample_weight)
-        self.fit_intercept = fit_intercept
-        self.n_samples, self.n_features = X.shape
-        self.dtype = X.dtype
-        # A transposed view, made once: rebuilding it costs more than the
-        # product on small data.
-        self.X_T = X.T
-        # Derivatives beyond MAX_DLOSS seen so far: any means divergence.
-        self.n_clipped = 0
 
     def pack(self, coef, intercept):
         """``[coef, intercept]`` as one vector, the intercept last (if fitted)."""
@@ -135,7 +118,7 @@ class LinearObjective(Objective):
         raw = xp.zeros_like(self.sample_weight)
         return float(xp.mean(self.sample_weight * self.loss.loss(self.y, raw)))
 
-    def loss_gradient(self, coef, intercept, rows=None, raw=None):
+    def loss_gradient(self, coef, intercept, rows=None, raw=None, need_gradient=True):
         """Data term and its gradient, over all rows or over ``rows``.
 
         Over a subset, the weighted losses and derivatives are averaged over
@@ -145,16 +128,14 @@ class LinearObjective(Objective):
         -------
         loss : float
             Mean weighted loss over the rows.
-        grad_coef : array of shape (n_features,)
+        grad_coef : array of shape (n_features,), or None without ``need_gradient``
         grad_intercept : float
-            0 when the intercept is not fitted.
+            0 when the intercept is not fitted; None without ``need_gradient``.
         """
+        if not need_gradient:
+            return self.data_loss(coef, intercept, raw), None, None
         xp = self.xp
-        if rows is None:
-            X, X_T, y, weight = self.X, self.X_T, self.y, self.sample_weight
-        else:
-            X, y, weight = (take_rows(a, rows) for a in (self.X, self.y, self.sample_weight))
-            X_T = X.T
+        X, X_T, y, weight = self.rows(rows)
         if raw is None:
             raw = X @ coef + intercept
         n_rows = y.shape[0]
@@ -165,13 +146,49 @@ class LinearObjective(Objective):
         grad_intercept = float(xp.sum(dloss)) / n_rows if self.fit_intercept else 0.0
         return loss, grad_coef, grad_intercept
 
+    def trial_pass(self, raw, coef_step, intercept_step, scales, n_threads=None):
+        """``X·e``, and the weighted loss and gradient sums at ``raw + s·X·e`` for each ``s``.
+
+        What a line search's trials along the direction ``e`` need: one
+        compiled pass over dense NumPy X (see :func:`step_pass`, whose
+        results it returns), array operations otherwise.
+        """
+        if self._compiled(raw) and supports_step_pass(self.X, raw):
+            return step_pass(
+                self.X,
+                raw,
+                coef_step,
+                intercept_step,
+                scales,
+                self.y,
+                self.sample_weight,
+                self.loss,
+                n_threads=n_threads,
+            )
+        return self._trials_by_arrays(raw, coef_step, intercept_step, scales)
+
+    def _trials_by_arrays(self, raw, coef_step, intercept_step, scales):
+        """What :meth:`trial_pass` computes, with array operations (any dtype, loss or layout)."""
+        raw_step = self.raw_prediction(coef_step, intercept_step)
+        trials = raw[:, None] + raw_step[:, None] * np.asarray(scales)[None, :].astype(raw.dtype)
+        losses = np.empty(trials.shape[1])
+        dloss = np.empty_like(trials, order="F")
+        n_clipped = 0
+        for j in range(trials.shape[1]):
+            losses[j], dloss[:, j], clipped = self.weighted_derivatives(
+                np.ascontiguousarray(trials[:, j])
+            )
+            n_clipped += clipped
+        # The trials' gradients in one product: X is read once.
+        return raw_step, losses, (self.X.T @ dloss).T, dloss.sum(axis=0), n_clipped
+
     def step_value_gradient(self, w, raw, step, scale):
         """As :meth:`Objective.step_value_gradient`; one compiled pass over dense NumPy X."""
         if not (self._compiled(raw) and supports_step_pass(self.X, raw)):
             return super().step_value_gradient(w, raw, step, scale)
         coef_step, intercept_step = self.unpack(step)
-        raw_step, loss_sums, grad_coefs, grad_intercepts, n_clipped = step_pass(
-            self.X, raw, coef_step, intercept_step, [scale], self.y, self.sample_weight, self.loss
+        raw_step, loss_sums, grad_coefs, grad_intercepts, n_clipped = self.trial_pass(
+            raw, coef_step, intercept_step, [scale]
         )
         self.n_clipped += n_clipped
         loss_sum, grad_coef, grad_intercept = loss_sums[0], grad_coefs[0], grad_intercepts[0]

@@ -17,11 +17,10 @@ import scipy.sparse as sp
 from sklearn.utils._array_api import (
     _is_numpy_namespace,
     get_namespace,
-    get_namespace_and_device,
 )
 
 from skgd._loss._losses import LogLoss
-from skgd._objective._base import Objective, take_rows
+from skgd._objective._base import Objective
 from skgd._objective._gram import weighted_gram
 
 
@@ -51,21 +50,10 @@ class MultinomialObjective(Objective):
 
     def __init__(self, penalty, X, y, sample_weight, fit_intercept, n_classes):
         # The binary log loss sets the 'optimal' schedule's scale, as it does
-        # for each class of a one-vs-rest fit.
-        self.loss = LogLoss()
-        self.penalty = penalty
-        self.X = X
-        self.X_T = X.T
-        self.y = y
-        self.xp, _, self.device = get_namespace_and_device(sample_weight)
-        self.sample_weight = sample_weight / self.xp.mean(sample_weight)
-        self.fit_intercept = fit_intercept
+        # for each class of a one-vs-rest fit. The softmax's derivatives are
+        # bounded: never clipped.
+        super().__init__(LogLoss(), penalty, X, y, sample_weight, fit_intercept)
         self.n_classes = n_classes
-        self.n_samples, self.n_features = X.shape
-        self.dtype = X.dtype
-        # The softmax's derivatives are bounded: never clipped, kept for the
-        # solvers' divergence check.
-        self.n_clipped = 0
 
     def pack(self, coef, intercept):
         """``[W.ravel(), b]`` as one vector (class by class, intercepts last)."""
@@ -122,11 +110,7 @@ class MultinomialObjective(Objective):
         grad_intercept : array of shape (n_classes,)
         """
         xp = self.xp
-        if rows is None:
-            X, X_T, y, weight = self.X, self.X_T, self.y, self.sample_weight
-        else:
-            X, y, weight = (take_rows(a, rows) for a in (self.X, self.y, self.sample_weight))
-            X_T = X.T
+        X, X_T, y, weight = self.rows(rows)
         n_rows = y.shape[0]
         if raw is None:
             raw = self._scores(X, coef, intercept)

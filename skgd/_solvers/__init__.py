@@ -9,7 +9,7 @@ from skgd._solvers._first_order import EpochState, first_order_solve
 from skgd._solvers._newton import newton_solve
 from skgd._solvers._result import SolverResult
 from skgd._solvers._step_rules import BacktrackingStep, MomentumStep, PlainStep
-from skgd._solvers._table import SOLVERS, SolverNames, SolveSettings
+from skgd._solvers._table import SOLVERS, SolveSettings, solver_names
 
 __all__ = [
     "SOLVERS",
@@ -18,7 +18,7 @@ __all__ = [
     "MomentumStep",
     "PlainStep",
     "SolveSettings",
-    "SolverNames",
+    "solver_names",
     "SolverResult",
     "first_order_solve",
     "newton_solve",

@@ -205,21 +205,18 @@ class _StoppingRule:
             criterion = -self.validation_score(*final_coef(state, average))
         self.no_improvement = self.no_improvement + 1 if criterion > self.best - tol else 0
         self.best = min(self.best, criterion)
-        plateau = self.no_improvement >= self.n_iter_no_change
         if self.on_gradient:
             gradient_norm = max_abs_gradient(objective, state)
             if gradient_norm <= tol:
                 return f"Converged: max|gradient| = {gradient_norm:.3g} <= tol={tol}."
-            if plateau and schedule.reduced(state.eta0) is not None:
-                state.eta0 = schedule.reduced(state.eta0)
-                self.no_improvement = 0
-            return ""
-        if not plateau:
+        if self.no_improvement < self.n_iter_no_change:
             return ""
         reduced = schedule.reduced(state.eta0)
         if reduced is not None:
-            state.eta0 = reduced
-            self.no_improvement = 0
+            state.eta0, self.no_improvement = reduced, 0
+            return ""
+        if self.on_gradient:
+            # A plateau never stops deterministic steps: the gradient does.
             return ""
         return (
             f"Converged: no improvement by tol={tol} in {self.n_iter_no_change} "

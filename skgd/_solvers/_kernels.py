@@ -26,7 +26,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
 from skgd._loss._kernels import MAX_DLOSS, loss_value_gradient
-from skgd._schedules import INVSCALING, OPTIMAL
+from skgd._schedules import learning_rate
 
 # Step rules.
 PLAIN = 0
@@ -123,16 +123,6 @@ class KernelSettings(NamedTuple):
     average_start: float
     intercept_decay: float
     batch_size: int
-
-
-@_jit
-def learning_rate(schedule, eta0, power_t, alpha, optimal_init, t):
-    """Step size at update ``t`` (counted from 1), as in scikit-learn."""
-    if schedule == OPTIMAL:
-        return 1.0 / (alpha * (optimal_init + t - 1.0))
-    if schedule == INVSCALING:
-        return eta0 / t**power_t
-    return eta0
 
 
 @_jit

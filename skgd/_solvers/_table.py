@@ -20,6 +20,7 @@ newton     all rows     Newton step with Armijo line search   Newton solver
 from collections.abc import Callable
 from typing import NamedTuple
 
+from skgd._schedules import Schedule
 from skgd._solvers._first_order import first_order_solve
 from skgd._solvers._newton import newton_solve
 from skgd._solvers._step_rules import BacktrackingStep, MomentumStep, NewtonStep, PlainStep
@@ -33,13 +34,11 @@ class SolveSettings(NamedTuple):
     """
 
     params: dict
-    schedule: object
     max_iter: int
     tol: float | None
     random_state: object
     validation_score: Callable | None
     partial: bool
-    monitor: object
 
 
 def _all_rows(params):
@@ -69,19 +68,24 @@ def _line_search_or(params, step_rule):
     return step_rule
 
 
-def _newton_step(params):
-    return NewtonStep()
-
-
-def run_first_order(objective, state, step_rule, batch_size, settings):
+def run_first_order(objective, state, step_rule, batch_size, settings, monitor=None):
     """The first-order loop of :mod:`skgd._solvers._first_order` on one problem."""
     params = settings.params
+    if state.schedule is None:
+        # Made once per problem: partial_fit goes on with the first call's.
+        state.schedule = Schedule(
+            params["learning_rate"],
+            eta0=params["eta0"],
+            power_t=params["power_t"],
+            alpha=params["alpha"],
+            loss=objective.loss,
+        )
     average = params["average"]
     return first_order_solve(
         objective,
         state,
         step_rule=step_rule,
-        schedule=settings.schedule,
+        schedule=state.schedule,
         batch_size=batch_size,
         max_iter=settings.max_iter,
         tol=settings.tol,
@@ -91,11 +95,11 @@ def run_first_order(objective, state, step_rule, batch_size, settings):
         average=1 if average is True else int(average),
         validation_score=settings.validation_score,
         verbose=params["verbose"],
-        monitor=settings.monitor,
+        monitor=monitor,
     )
 
 
-def run_newton(objective, state, step_rule, batch_size, settings):
+def run_newton(objective, state, step_rule, batch_size, settings, monitor=None):
     """Newton's method (:mod:`skgd._solvers._newton`) on one problem."""
     result = newton_solve(
         objective,
@@ -104,7 +108,7 @@ def run_newton(objective, state, step_rule, batch_size, settings):
         max_iter=settings.max_iter,
         tol=settings.tol,
         verbose=settings.params["verbose"],
-        monitor=settings.monitor,
+        monitor=monitor,
         # partial_fit: the k-th step on a chunk moves 1/k of the way, so the
         # iterate averages the chunks' Newton targets instead of jumping to
         # the last chunk's optimum.
@@ -135,8 +139,9 @@ class Solver(NamedTuple):
     step_rule : callable
         ``params -> StepRule``.
     run : callable
-        ``run(objective, state, step_rule, batch_size, settings) -> SolverResult``;
-        updates ``state`` so that ``partial_fit`` can go on from it.
+        ``run(objective, state, step_rule, batch_size, settings, monitor)``
+        returns a ``SolverResult`` and updates ``state`` so that
+        ``partial_fit`` can go on from it.
     needs_hessian : bool
         The loss needs a second derivative.
     l1 : {"exact", "subgradient", None}
@@ -172,7 +177,7 @@ SOLVERS = {
     "momentum": Solver(_batch_of_rows, _momentum, run_first_order, l1="subgradient"),
     "newton": Solver(
         _all_rows,
-        _newton_step,
+        lambda params: NewtonStep(),
         run_newton,
         needs_hessian=True,
         l1=None,
@@ -183,24 +188,6 @@ SOLVERS = {
 }
 
 
-class SolverNames:
-    """The names of the table's solvers that satisfy ``keep``, read when asked.
-
-    Parameter validation holds one, so that a row added to :data:`SOLVERS`
-    is a valid ``solver`` at once.
-    """
-
-    def __init__(self, keep=None):
-        self.keep = keep
-
-    def _names(self):
-        return [name for name, row in SOLVERS.items() if self.keep is None or self.keep(row)]
-
-    def __contains__(self, name):
-        return name in self._names()
-
-    def __iter__(self):
-        return iter(self._names())
-
-    def __rsub__(self, other):
-        return set(other) - set(self._names())
+def solver_names(keep=None):
+    """The names of the table's solvers whose row satisfies ``keep`` (all by default)."""
+    return [name for name, row in SOLVERS.items() if keep is None or keep(row)]
