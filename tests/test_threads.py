@@ -130,6 +130,21 @@ def test_one_vs_rest_is_identical_for_n_jobs_1_2_and_all(cls, solver, layout):
         _assert_bit_identical(partial_states[0], state)
 
 
+@pytest.mark.parametrize("backend", ["threading", "loky", "multiprocessing"])
+def test_every_joblib_backend_fits_the_same_model_and_continues_it(backend):
+    # The one-vs-rest problems update their solver states in place, so they
+    # run in shared memory whichever backend is active; a later partial_fit
+    # continues from the fitted state.
+    from joblib import parallel_backend
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    serial = GDClassifier(random_state=0, n_jobs=None).fit(X, y).partial_fit(X, y)
+    with parallel_backend(backend, n_jobs=2):
+        est = GDClassifier(random_state=0, n_jobs=2).fit(X, y).partial_fit(X, y)
+    _assert_bit_identical(_state(serial), _state(est))
+
+
 def _global_names(code):
     """Every name a function's code (and the code nested in it) looks up."""
     names = set(code.co_names)

@@ -236,7 +236,9 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
             return result
 
         n_jobs = getattr(self, "n_jobs", None) if len(targets) > 1 else None
-        results = Parallel(n_jobs=n_jobs, prefer="threads")(
+        # The problems update their solver states in place: they must share memory
+        # whatever joblib backend is active (scikit-learn's SGD does the same).
+        results = Parallel(n_jobs=n_jobs, require="sharedmem")(
             delayed(solve_one)(k) for k in range(len(targets))
         )
         if not partial:
