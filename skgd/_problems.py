@@ -152,9 +152,10 @@ def initial_coef(n_problems, n_features, dtype, coef_init, intercept_init, like)
         coef_init = as_array(coef_init, like, dtype)
         if size(coef_init) != size(coef):
             raise ValueError(
-                f"coef_init has shape {tuple(coef_init.shape)}; it must hold "
-                f"{n_problems} × {n_features} values: one row of coefficients per class "
-                "(one row for two classes, or for a regression)."
+                f"Provided coef_init does not match dataset: it has shape "
+                f"{tuple(coef_init.shape)}, and must hold {n_problems} × {n_features} "
+                "values, one row of coefficients per class (one row for two classes, "
+                "or for a regression)."
             )
         coef = xp.asarray(xp.reshape(coef_init, coef.shape), copy=True)
     intercept = [0.0] * n_problems
@@ -163,8 +164,8 @@ def initial_coef(n_problems, n_features, dtype, coef_init, intercept_init, like)
         intercept_init = xp.reshape(as_array(intercept_init, like, float_dtype), (-1,))
         if tuple(intercept_init.shape) != (n_problems,):
             raise ValueError(
-                f"intercept_init has shape {tuple(intercept_init.shape)}; it must have "
-                f"shape {(n_problems,)}."
+                f"Provided intercept_init does not match dataset: it has shape "
+                f"{tuple(intercept_init.shape)}, and must have shape {(n_problems,)}."
             )
         intercept = [float(intercept_init[k]) for k in range(n_problems)]
     return [(xp.asarray(coef[k, :], copy=True), intercept[k]) for k in range(n_problems)]

@@ -7,6 +7,7 @@ that fails leaves a previously fitted estimator exactly as it was.
 
 import copy
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -169,6 +170,15 @@ def test_all_zero_sample_weight_is_rejected(cls, solver):
     X, y = _data(cls)
     with pytest.raises(ValueError, match="zero"):
         _make(cls, solver, max_iter=5).fit(X, y, sample_weight=np.zeros(X.shape[0]))
+
+
+@pytest.mark.parametrize(("cls", "solver"), _cases())
+def test_all_zero_sample_weight_with_early_stopping_names_the_validation_set(cls, solver):
+    # As scikit-learn: the validation split's message, the more informative one.
+    X, y = _data(cls)
+    est = _make(cls, solver, max_iter=5, early_stopping=True)
+    with pytest.raises(ValueError, match="weights of the validation set are all zero"):
+        est.fit(X, y, sample_weight=np.zeros(X.shape[0]))
 
 
 @pytest.mark.parametrize(("cls", "solver"), _cases())
@@ -473,7 +483,7 @@ def test_invalid_parameter_is_sklearns_error():
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("shape", [(4,), (6,), (2, 5), (5, 2), (0,)], ids=str)
 def test_regressor_coef_init_of_wrong_shape(solver, shape):
-    with pytest.raises(ValueError, match="coef_init"):
+    with pytest.raises(ValueError, match="coef_init does not match dataset"):
         GDRegressor(solver=solver).fit(X_REG, Y_REG, coef_init=np.ones(shape))
 
 
@@ -486,7 +496,7 @@ def test_regressor_coef_init_of_right_shape_is_accepted(solver):
 def test_regressor_intercept_init_of_wrong_shape(shape):
     # scikit-learn's SGDRegressor: "Provided intercept_init does not match dataset."
     est = GDRegressor(max_iter=2)
-    with pytest.raises(ValueError, match="intercept_init"):
+    with pytest.raises(ValueError, match="intercept_init does not match dataset"):
         est.fit(X_REG, Y_REG, intercept_init=np.ones(shape))
     assert not hasattr(est, "coef_")
     est.fit(X_REG, Y_REG, intercept_init=np.ones(1))
@@ -499,9 +509,9 @@ def test_classifier_coef_init_with_wrong_number_of_rows(cls, solver, multiclass)
     X, y = (X_CLF, Y_CLF) if multiclass else (X_CLF, Y_CLF == 0)
     n_rows = 3 if multiclass else 1
     est = _make(cls, solver)
-    with pytest.raises(ValueError, match="coef_init"):
+    with pytest.raises(ValueError, match="coef_init does not match dataset"):
         est.fit(X, y, coef_init=np.ones((n_rows + 1, 5)))
-    with pytest.raises(ValueError, match="intercept_init"):
+    with pytest.raises(ValueError, match="intercept_init does not match dataset"):
         est.fit(X, y, intercept_init=np.ones(n_rows + 1))
     assert not hasattr(est, "coef_")
     est.set_params(max_iter=2).fit(
@@ -517,7 +527,7 @@ def test_classifier_coef_init_with_wrong_number_of_features(cls, multiclass, n_f
     X, y = (X_CLF, Y_CLF) if multiclass else (X_CLF, Y_CLF == 0)
     n_rows = 3 if multiclass else 1
     est = cls()
-    with pytest.raises(ValueError, match="coef_init"):
+    with pytest.raises(ValueError, match="coef_init does not match dataset"):
         est.fit(X, y, coef_init=np.ones((n_rows, n_features)))
     assert not hasattr(est, "coef_")
 
@@ -530,3 +540,14 @@ def test_newton_on_overflowing_features_says_to_scale_them(cls):
     params = {"loss": "log_loss"} if cls is GDClassifier else {}
     with pytest.raises(ValueError, match="scale the features"):
         cls(solver="newton", **params).fit(X * 1e200, y)
+
+
+@pytest.mark.parametrize("cls", [GDRegressor, GDClassifier])
+def test_negative_power_t_is_deprecated_as_in_scikit_learn(cls):
+    X, y = _data(cls)
+    X = StandardScaler().fit_transform(X)
+    with pytest.warns(FutureWarning, match="Negative values for `power_t` are deprecated"):
+        cls(power_t=-0.1, learning_rate="invscaling", max_iter=5, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        cls(power_t=0.0, learning_rate="invscaling", max_iter=5, random_state=0).fit(X, y)

@@ -243,6 +243,15 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         )
         if not partial:
             self._warn_if_not_converged(results)
+            if params["power_t"] < 0:
+                # As scikit-learn's SGD estimators warn since 1.8.
+                warnings.warn(
+                    "Negative values for `power_t` are deprecated (as in scikit-learn "
+                    "1.8) and will raise an error in a future release. Use values in "
+                    "the range [0.0, inf) instead.",
+                    FutureWarning,
+                    stacklevel=3,
+                )
         return results
 
     def _held_out_rows(self, X, sample_weight, stratify=None):
@@ -374,13 +383,21 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         return tags
 
 
-def checked_sample_weight(sample_weight, X):
-    """``sample_weight`` validated as scikit-learn does, refusing all-zero weights."""
+def checked_sample_weight(sample_weight, X, early_stopping=False):
+    """``sample_weight`` validated as scikit-learn does, refusing all-zero weights.
+
+    With ``early_stopping``, all-zero weights pass here, as in scikit-learn:
+    the validation split then says that its weights are all zero.
+    """
     sample_weight = _check_sample_weight(
-        follow(sample_weight, X), X, dtype=X.dtype, ensure_non_negative=True
+        follow(sample_weight, X),
+        X,
+        dtype=X.dtype,
+        ensure_non_negative=True,
+        allow_all_zero_weights=early_stopping,
     )
     xp, _ = get_namespace(sample_weight)
-    if not xp.any(sample_weight > 0):
+    if not early_stopping and not xp.any(sample_weight > 0):
         raise ValueError(
             "The sample weights are all zero: at least one sample needs a "
             "positive weight to fit a model."

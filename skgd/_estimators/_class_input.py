@@ -94,7 +94,7 @@ def _validate_X_y(estimator, X, y, reset):
 
 def _weights(params, X, y, classes, sample_weight):
     """Sample weights times class weights."""
-    sample_weight = checked_sample_weight(sample_weight, X)
+    sample_weight = checked_sample_weight(sample_weight, X, params["early_stopping"])
     if params["class_weight"] is None:
         return sample_weight
     per_class = follow(compute_class_weight(params["class_weight"], classes=classes, y=y), classes)
@@ -102,7 +102,7 @@ def _weights(params, X, y, classes, sample_weight):
     per_sample = follow(xp.take(per_class, xp.searchsorted(classes, y)), sample_weight)
     xp, _ = get_namespace(sample_weight)
     weighted = sample_weight * xp.astype(per_sample, X.dtype)
-    return checked_sample_weight(weighted, X)
+    return checked_sample_weight(weighted, X, params["early_stopping"])
 
 
 def _unique_labels(y):

@@ -308,7 +308,7 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         y = follow(y, X)
         xp, _ = get_namespace(y)
         y = xp.astype(y, X.dtype, copy=False)
-        return X, y, checked_sample_weight(sample_weight, X)
+        return X, y, checked_sample_weight(sample_weight, X, self.early_stopping)
 
     def _set_coef(self, results, dtype):
         xp, _, device_ = get_namespace_and_device(results[0].coef)
