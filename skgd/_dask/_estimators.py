@@ -46,14 +46,10 @@ def check_regression_input(estimator, X, y, sample_weight, reset):
     """
     X = check_dask_X(estimator, X, reset=reset)
     check_dask_fit_params(estimator.get_params())
-    if is_object_or_string(y):
+    if getattr(y, "dtype", np.dtype(float)).kind in "OUSV":
         raise ValueError(f"y has dtype {y.dtype}; a regressor needs numeric targets.")
     y = check_dask_vector(y, X, "y", dtype=X.dtype)
     return X, y, check_dask_sample_weight(sample_weight, X)
-
-
-def is_object_or_string(y):
-    return getattr(y, "dtype", np.dtype(float)).kind in "OUSV"
 
 
 def classification_data(

@@ -227,11 +227,6 @@ class DaskObjective(Objective):
         grad_intercept = sum(result[2] for result in results) / n
         return loss, grad_coef.astype(self.dtype, copy=False), grad_intercept
 
-    def value(self, coef, intercept, raw=None):
-        """``J(coef, intercept)``; from ``raw`` (kept predictions) without reading X."""
-        loss = self.loss_gradient(coef, intercept, raw=raw, need_gradient=False)[0]
-        return loss + self.penalty.value(coef)
-
     # Each pass is a round trip to the workers: Newton asks for the value,
     # gradient and Hessian in one pass, and the line search for two trials.
     fused_passes = True

@@ -90,6 +90,11 @@ def blockwise_on_dask(method):
 
 
 MAX_INT = np.iinfo(np.int32).max
+# As scikit-learn's SGD estimators warn since 1.8.
+NEGATIVE_POWER_T = (
+    "Negative values for `power_t` are deprecated (as in scikit-learn 1.8) and will "
+    "raise an error in a future release. Use values in the range [0.0, inf) instead."
+)
 
 
 class BaseGD(CallbackSupportMixin, BaseEstimator):
@@ -244,14 +249,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         if not partial:
             self._warn_if_not_converged(results)
             if params["power_t"] < 0:
-                # As scikit-learn's SGD estimators warn since 1.8.
-                warnings.warn(
-                    "Negative values for `power_t` are deprecated (as in scikit-learn "
-                    "1.8) and will raise an error in a future release. Use values in "
-                    "the range [0.0, inf) instead.",
-                    FutureWarning,
-                    stacklevel=3,
-                )
+                warnings.warn(NEGATIVE_POWER_T, FutureWarning, stacklevel=3)
         return results
 
     def _held_out_rows(self, X, sample_weight, stratify=None):

@@ -89,6 +89,11 @@ class Objective:
             return rng.permutation(self.n_samples)
         return np.arange(self.n_samples)
 
+    def value(self, coef, intercept, raw=None):
+        """``J(coef, intercept)``; ``raw`` as in :meth:`value_gradient`."""
+        loss = self.loss_gradient(coef, intercept, raw=raw, need_gradient=False)[0]
+        return loss + self.penalty.value(coef)
+
     def value_gradient(self, coef, intercept, raw=None):
         """``J`` and its gradient (smooth penalty only) in the packed parameters.
 

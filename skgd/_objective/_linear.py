@@ -108,10 +108,6 @@ class LinearObjective(Objective):
             and raw.dtype == self.y.dtype == self.sample_weight.dtype
         )
 
-    def value(self, coef, intercept, raw=None):
-        """``J(coef, intercept)``; ``raw`` as in :meth:`value_gradient`."""
-        return self.data_loss(coef, intercept, raw) + self.penalty.value(coef)
-
     def baseline_value(self):
         """``J`` of the all-zero model, from the targets alone."""
         xp = self.xp

@@ -94,12 +94,6 @@ class MultinomialObjective(Objective):
         classes = xp.arange(self.n_classes, dtype=y.dtype, device=self.device)
         return xp.astype(xp.reshape(y, (-1, 1)) == classes[None, :], self.dtype)
 
-    def value(self, coef, intercept, raw=None):
-        """``J(W, b)``; ``raw`` as in :meth:`value_gradient`."""
-        return self.loss_gradient(coef, intercept, need_gradient=False, raw=raw)[0] + (
-            self.penalty.value(coef)
-        )
-
     def loss_gradient(self, coef, intercept, rows=None, need_gradient=True, raw=None):
         """Data term and its gradient over all rows or over ``rows``.
 

@@ -41,14 +41,6 @@ class SolveSettings(NamedTuple):
     partial: bool
 
 
-def _all_rows(params):
-    return None
-
-
-def _one_row(params):
-    return 1
-
-
 def _batch_of_rows(params):
     return params["batch_size"]
 
@@ -171,12 +163,12 @@ class Solver(NamedTuple):
 
 
 SOLVERS = {
-    "batch": Solver(_all_rows, _plain, run_first_order),
-    "sgd": Solver(_one_row, _plain, run_first_order, runs_on_host=True),
+    "batch": Solver(lambda params: None, _plain, run_first_order),
+    "sgd": Solver(lambda params: 1, _plain, run_first_order, runs_on_host=True),
     "minibatch": Solver(_batch_of_rows, _plain, run_first_order),
     "momentum": Solver(_batch_of_rows, _momentum, run_first_order, l1="subgradient"),
     "newton": Solver(
-        _all_rows,
+        lambda params: None,
         lambda params: NewtonStep(),
         run_newton,
         needs_hessian=True,
