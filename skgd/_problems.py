@@ -9,13 +9,17 @@ both say the same thing about the same labels, and both import downward.
 
 from typing import NamedTuple
 
+import numpy as np
 from sklearn.utils._array_api import (
     _max_precision_float_dtype,
     get_namespace_and_device,
     size,
 )
+from sklearn.utils.validation import check_random_state
 
 from skgd._array_api import as_array, to_host_list
+
+MAX_INT = np.iinfo(np.int32).max
 
 
 class Problems(NamedTuple):
@@ -169,3 +173,24 @@ def initial_coef(n_problems, n_features, dtype, coef_init, intercept_init, like)
             )
         intercept = [float(intercept_init[k]) for k in range(n_problems)]
     return [(xp.asarray(coef[k, :], copy=True), intercept[k]) for k in range(n_problems)]
+
+
+def row_order_seeds(random_state, n_problems, regression):
+    """Each problem's row-order seed, drawn as scikit-learn's SGD estimators draw it.
+
+    Every ``fit`` and ``partial_fit`` draws them anew from ``random_state``:
+    an int gives the same seeds every time, as in scikit-learn.
+    """
+    random_state = check_random_state(random_state)
+    if regression:
+        return [random_state.randint(0, MAX_INT)]
+    if n_problems == 1:
+        return [_binary_seed(random_state)]
+    seeds = random_state.randint(MAX_INT, size=n_problems)
+    return [_binary_seed(np.random.RandomState(seed)) for seed in seeds]
+
+
+def _binary_seed(random_state):
+    # scikit-learn's make_dataset draws its dataset's seed first; fit_binary's comes next.
+    random_state.randint(1, MAX_INT)
+    return random_state.randint(MAX_INT)

@@ -16,11 +16,16 @@ import pytest
 import scipy.sparse as sp
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression, SGDClassifier, SGDRegressor
+from sklearn.linear_model import (
+    LogisticRegression,
+    Perceptron,
+    SGDClassifier,
+    SGDRegressor,
+)
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from skgd import GDClassifier, GDRegressor
+from skgd import GDClassifier, GDRegressor, PerceptronGD
 
 # scikit-learn's seed-to-seed spread is wide for some settings (the perceptron
 # with a tiny step, for one): ten seeds make its range, and skgd's median, stable.
@@ -353,3 +358,58 @@ def test_multinomial_with_two_classes_is_the_binary_model():
     binary = GDClassifier(**params).fit(X, y)
     multinomial = GDClassifier(multi_class="multinomial", **params).fit(X, y)
     np.testing.assert_array_equal(multinomial.coef_, binary.coef_)
+
+
+# --------------------------------------------------------------------------
+# Same seed, same model: scikit-learn's row order
+
+
+def _standardized(make, **kwargs):
+    X, y = make(n_samples=200, n_features=10, random_state=0, **kwargs)
+    return StandardScaler().fit_transform(X), y
+
+
+PARITY_DATA = {
+    "binary": _standardized(make_classification, n_informative=5, n_classes=2),
+    "multiclass": _standardized(make_classification, n_informative=5, n_classes=3),
+    "regression": _standardized(make_regression, noise=1.0),
+}
+PARITY_CASES = [
+    ("GDClassifier", GDClassifier, SGDClassifier, "binary"),
+    ("GDClassifier-ovr", GDClassifier, SGDClassifier, "multiclass"),
+    ("GDRegressor", GDRegressor, SGDRegressor, "regression"),
+    ("PerceptronGD", PerceptronGD, Perceptron, "multiclass"),
+]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("layout", ["dense", "csr"])
+@pytest.mark.parametrize("params", [{}, {"penalty": "l1"}, {"shuffle": False}], ids=str)
+@pytest.mark.parametrize(
+    "ours, theirs, data", [case[1:] for case in PARITY_CASES], ids=[c[0] for c in PARITY_CASES]
+)
+def test_same_seed_same_model_as_scikit_learn(ours, theirs, data, params, layout, seed):
+    # With a fixed number of epochs (tol=None), the rows are visited in
+    # scikit-learn's order and the steps are scikit-learn's.
+    X, y = PARITY_DATA[data]
+    X = sp.csr_matrix(X) if layout == "csr" else X
+    settings = {"random_state": seed, "tol": None, "max_iter": 5, **params}
+    got = ours(**settings).fit(X, y)
+    expected = theirs(**settings).fit(X, y)
+    scale = max(1.0, float(np.max(np.abs(expected.coef_))))
+    np.testing.assert_allclose(got.coef_, expected.coef_, rtol=0, atol=1e-9 * scale)
+    np.testing.assert_allclose(got.intercept_, expected.intercept_, rtol=0, atol=1e-9 * scale)
+    assert (got.n_iter_, got.t_) == (expected.n_iter_, expected.t_)
+
+
+@pytest.mark.parametrize("average", [True, 5])
+@pytest.mark.parametrize(
+    "cls, reference", [(GDClassifier, SGDClassifier), (GDRegressor, SGDRegressor)]
+)
+def test_same_seed_same_averaged_model_as_scikit_learn(cls, reference, average):
+    X, y = PARITY_DATA["multiclass" if cls is GDClassifier else "regression"]
+    settings = {"random_state": 0, "tol": None, "max_iter": 5, "average": average}
+    got, expected = cls(**settings).fit(X, y), reference(**settings).fit(X, y)
+    scale = max(1.0, float(np.max(np.abs(expected.coef_))))
+    np.testing.assert_allclose(got.coef_, expected.coef_, rtol=0, atol=1e-9 * scale)
+    np.testing.assert_allclose(got.intercept_, expected.intercept_, rtol=0, atol=1e-9 * scale)

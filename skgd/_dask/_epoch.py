@@ -54,6 +54,17 @@ class EpochPlan(NamedTuple):
     seeds: np.ndarray | None
 
 
+class BlockOrder:
+    """The epochs' plans for data in blocks, drawn from one random state."""
+
+    def __init__(self, objective, rng):
+        self.objective, self.rng = objective, rng
+
+    def next(self, shuffle):
+        """The next epoch's :class:`EpochPlan`."""
+        return epoch_plan(self.objective, self.rng, shuffle)
+
+
 def epoch_plan(objective, rng, shuffle):
     """Draw the next epoch's :class:`EpochPlan` from the solver's random state."""
     n_blocks = len(objective.blocks)

@@ -33,7 +33,7 @@ from sklearn.utils._array_api import get_namespace
 from sklearn.utils.validation import assert_all_finite
 
 from skgd._dask._blocks import BlockSum, RowBlocks, combine
-from skgd._dask._epoch import epoch_plan, run_blockwise_epoch
+from skgd._dask._epoch import BlockOrder, run_blockwise_epoch
 from skgd._dask._runner import BlockRunner
 from skgd._loss import LogLoss
 from skgd._objective import LinearObjective, Objective
@@ -109,7 +109,6 @@ class DaskObjective(Objective):
     # The solvers' hooks for blocked data: the sampled-row solvers walk the
     # blocks (see skgd._dask._epoch) instead of gathering sampled rows.
     blockwise_epoch = staticmethod(run_blockwise_epoch)
-    epoch_plan = epoch_plan
     is_sparse = False
     device = "cpu"
 
@@ -192,6 +191,10 @@ class DaskObjective(Objective):
         if raw is not None:
             raw.replace(handles)
         return smalls
+
+    def row_order(self, seed):
+        """A random order of the blocks, and of each block's rows, every epoch."""
+        return BlockOrder(self, np.random.RandomState(seed))
 
     def raw_prediction(self, coef, intercept):
         """``X @ coef + intercept``, computed by the first pass that reads it."""

@@ -12,7 +12,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_regressor
 from sklearn.callback import CallbackSupportMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._array_api import get_namespace, move_to
@@ -21,7 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 # scikit-learn's Parallel carries the configuration (array_api_dispatch) into
 # the worker threads.
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _check_sample_weight, check_random_state
+from sklearn.utils.validation import _check_sample_weight
 
 from skgd._array_api import follow, host_view, in_host_memory, is_numpy
 from skgd._callbacks import FitTasks
@@ -29,6 +29,7 @@ from skgd._dask import is_dask_array
 from skgd._loss import LOSSES, make_loss
 from skgd._objective import LinearObjective, MultinomialObjective
 from skgd._penalty import make_penalty
+from skgd._problems import row_order_seeds
 from skgd._solvers import SOLVERS, EpochState, SolveSettings, solver_names
 
 
@@ -89,7 +90,6 @@ def blockwise_on_dask(method):
     return wrapper
 
 
-MAX_INT = np.iinfo(np.int32).max
 # As scikit-learn's SGD estimators warn since 1.8.
 NEGATIVE_POWER_T = (
     "Negative values for `power_t` are deprecated (as in scikit-learn 1.8) and will "
@@ -231,9 +231,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
                 X_k, y_k, weight_k = X[~held_out], y_k[~held_out], weight_k[~held_out]
             objective = self._objective(loss, X_k, y_k, weight_k, n_classes)
             monitor = None if tasks is None else tasks.monitor(k)
-            settings = SolveSettings(
-                params, max_iter, tol, np.random.RandomState(seeds[k]), validation_score, partial
-            )
+            settings = SolveSettings(params, max_iter, tol, seeds[k], validation_score, partial)
             # The state is updated in place: a later partial_fit goes on from it.
             result = row.run(objective, states[k], step_rule, batch_size, settings, monitor)
             if monitor is not None:
@@ -303,12 +301,10 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         continuing = partial and hasattr(self, "_solver_states")
         if continuing:
             states = copy.deepcopy(self._solver_states)
-            random_state = copy.deepcopy(self._partial_fit_random_state)
         else:
             states = [self._new_state(coef, intercept) for coef, intercept in initial]
-            random_state = check_random_state(self._param("random_state"))
         held_out = None if partial else self._held_out_rows(X, sample_weight, data.y)
-        seeds = random_state.randint(MAX_INT, size=len(targets))
+        seeds = row_order_seeds(self._param("random_state"), len(targets), is_regressor(self))
         tasks = None
         if hasattr(self, "_skl_callbacks"):
             # What a callback needs to score the model at any iteration.
@@ -347,7 +343,6 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         self.converged_ = all(result.converged for result in results)
         self.loss_curve_ = previous_curve + mean_loss_curve(results)
         self._solver_states = states
-        self._partial_fit_random_state = random_state
         if tasks is not None:
             tasks.end()
 

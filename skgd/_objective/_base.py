@@ -16,6 +16,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils._array_api import get_namespace, get_namespace_and_device
 
+from skgd._objective._rows import RowOrder
+
 
 class Objective:
     """The passes and capabilities every objective declares, with defaults.
@@ -83,11 +85,12 @@ class Objective:
         other.X, other.X_T = X, X.T
         return other
 
-    def epoch_plan(self, rng, shuffle):
-        """The order in which an epoch of the sampled-row solvers visits the rows."""
-        if shuffle:
-            return rng.permutation(self.n_samples)
-        return np.arange(self.n_samples)
+    def row_order(self, seed):
+        """The rows' order, epoch by epoch, for the sampled-row solvers (scikit-learn's).
+
+        Returns an object whose ``next(shuffle)`` gives the next epoch's order.
+        """
+        return RowOrder(self.n_samples, seed)
 
     def value(self, coef, intercept, raw=None):
         """``J(coef, intercept)``; ``raw`` as in :meth:`value_gradient`."""

@@ -15,11 +15,13 @@ objective's own runner for data in blocks, and in Array API operations
 otherwise.
 """
 
+import numbers
 import time
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils._array_api import get_namespace
+from sklearn.utils.validation import check_random_state
 
 from skgd._objective import take_rows
 from skgd._penalty import truncate_l1
@@ -105,7 +107,8 @@ def first_order_solve(
         ``max_iter`` epochs.
     shuffle : bool
         Reshuffle the rows every epoch.
-    random_state : numpy.random.RandomState
+    random_state : int, RandomState instance or None
+        The seed of the rows' order (see ``Objective.row_order``).
     average : int
         Average the iterates from update ``average`` on (0: no averaging).
     validation_score : callable or None
@@ -115,21 +118,19 @@ def first_order_solve(
     verbose : int
         Print scikit-learn's line per epoch (see :func:`_print_epoch`).
     monitor : IterationMonitor or None
-        ``begin()`` before each epoch, ``end(coef, intercept)`` after it; the
-        fit stops when ``end`` returns True (a callback asked for it).
+        ``begin()`` before each epoch, ``end(coef, intercept)`` after it: True stops the fit.
 
     Returns
     -------
     SolverResult
     """
-    rng = random_state if random_state is not None else np.random.RandomState(0)
+    rows = objective.row_order(_seed(random_state))
     if batch_size is not None and sp.issparse(objective.X) and objective.X.format != "csr":
         # Sampling rows needs row access: convert once per call. This copies
         # the sparse data; it never densifies.
         objective = objective.with_data(objective.X.tocsr())
     run_epoch = pick_epoch(objective, batch_size, step_rule, compiled)
-    if state.eta0 is None:
-        state.eta0 = schedule.eta0
+    state.eta0 = schedule.eta0 if state.eta0 is None else state.eta0
     # A cached full gradient belongs to the data of the last call; partial_fit
     # brings new data.
     state.full_gradient = None
@@ -142,7 +143,7 @@ def first_order_solve(
     for epoch in range(1, max_iter + 1):
         if monitor is not None:
             monitor.begin()
-        order = None if batch_size is None else objective.epoch_plan(rng, shuffle)
+        order = None if batch_size is None else rows.next(shuffle)
         # Overflow is detected below and reported as divergence, not as a warning.
         objective.n_clipped = 0
         with np.errstate(over="ignore", invalid="ignore"):
@@ -170,6 +171,15 @@ def first_order_solve(
     if predictions_overflow(objective, coef, intercept):
         raise_diverged(epoch, schedule)
     return SolverResult(coef, intercept, epoch, state.t, converged, loss_curve, message, stopped)
+
+
+def _seed(random_state):
+    """The rows' order's seed: an int as it is, else drawn from ``random_state`` (None: 0)."""
+    if random_state is None:
+        return 0
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state)
+    return check_random_state(random_state).randint(np.iinfo(np.int32).max)
 
 
 class _StoppingRule:
