@@ -353,21 +353,29 @@ def test_x_is_never_gathered(client, monkeypatch, estimator):
 
 def test_fit_leaves_nothing_on_the_workers(client):
     # The actors that run the passes, and the vectors they kept, go with the
-    # fit; a fit that fails midway leaves nothing either.
+    # fit, with no garbage collection needed; a fit that fails midway (a
+    # traceback keeps its frames alive) leaves nothing either.
     X, y = _regression(n_samples=4000)
     Xd, yd = _dask(X, y)
 
     def held(dask_worker):
         return len(dask_worker.state.actors)
 
-    GDRegressor(solver="batch", learning_rate="line_search", max_iter=5, tol=None).fit(Xd, yd)
-    gc.collect()
-    assert _eventually(lambda: sum(client.run(held).values()) == 0)
-    X[1234, 2] = np.nan
-    with pytest.raises(ValueError, match="Input X contains NaN"):
-        GDRegressor(solver="newton").fit(*_dask(X, y))
-    gc.collect()
-    assert _eventually(lambda: sum(client.run(held).values()) == 0)
+    gc.disable()
+    try:
+        GDRegressor(solver="batch", learning_rate="line_search", max_iter=5, tol=None).fit(Xd, yd)
+        assert _eventually(lambda: sum(client.run(held).values()) == 0)
+        negative = -np.ones(len(y))
+        with pytest.raises(ValueError, match="sample_weight contains negative") as failure:
+            GDRegressor(solver="newton").fit(Xd, yd, sample_weight=da.from_array(negative, CHUNK))
+        assert _eventually(lambda: sum(client.run(held).values()) == 0)
+        X[1234, 2] = np.nan
+        with pytest.raises(ValueError, match="Input X contains NaN") as failure:
+            GDRegressor(solver="newton").fit(*_dask(X, y))
+        assert _eventually(lambda: sum(client.run(held).values()) == 0)
+        del failure
+    finally:
+        gc.enable()
 
 
 def _eventually(condition, timeout=10.0):

@@ -123,9 +123,12 @@ class DaskObjective(Objective):
         self.dtype = X.dtype
         self.penalty = spec_args["penalty"]
         self.fit_intercept = spec_args["fit_intercept"]
-        self.spec = BlockSpec(
-            **spec_args, weight_scale=self._weight_scale(sample_weight), dtype=X.dtype
-        )
+        try:
+            weight_scale = self._weight_scale(sample_weight)
+        except ValueError:
+            self.close()
+            raise
+        self.spec = BlockSpec(**spec_args, weight_scale=weight_scale, dtype=X.dtype)
         # Coefficients and gradients are small NumPy arrays on the client.
         self.xp, _ = get_namespace(np.zeros(1))
         # pack/unpack are the NumPy objective's, from a one-row template.
@@ -191,6 +194,10 @@ class DaskObjective(Objective):
         if raw is not None:
             raw.replace(handles)
         return smalls
+
+    def close(self):
+        """Release the workers' holders of the blocks and of the kept vectors."""
+        self.runner.close()
 
     def row_order(self, seed):
         """A random order of the blocks, and of each block's rows, every epoch."""

@@ -116,6 +116,16 @@ class BlockRunner:
         self._holders = [(future.result(), m) for future, m in zip(futures, members, strict=True)]
         return self._holders
 
+    def close(self):
+        """Release the holders and what they keep.
+
+        A failed fit's traceback keeps this runner, and so the holders'
+        futures, alive until a garbage collection that may come much later.
+        """
+        if self._holders is not None:
+            self.blocks.client.cancel(self._holder_futures)
+            self._holders = None
+
 
 def _wait_for_all(calls):
     """The calls' results; if one fails, its error once all have finished.

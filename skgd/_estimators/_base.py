@@ -232,8 +232,12 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
             objective = self._objective(loss, X_k, y_k, weight_k, n_classes)
             monitor = None if tasks is None else tasks.monitor(k)
             settings = SolveSettings(params, max_iter, tol, seeds[k], validation_score, partial)
-            # The state is updated in place: a later partial_fit goes on from it.
-            result = row.run(objective, states[k], step_rule, batch_size, settings, monitor)
+            try:
+                # The state is updated in place: a later partial_fit goes on from it.
+                result = row.run(objective, states[k], step_rule, batch_size, settings, monitor)
+            finally:
+                # Now, not when a failed fit's traceback is collected.
+                objective.close()
             if monitor is not None:
                 monitor.close()
             return result

@@ -92,6 +92,9 @@ class Objective:
         """
         return RowOrder(self.n_samples, seed)
 
+    def close(self):
+        """Free what the objective holds outside this process (nothing here)."""
+
     def value(self, coef, intercept, raw=None):
         """``J(coef, intercept)``; ``raw`` as in :meth:`value_gradient`."""
         loss = self.loss_gradient(coef, intercept, raw=raw, need_gradient=False)[0]
