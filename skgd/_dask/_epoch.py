@@ -40,6 +40,8 @@ STATE_FIELDS = (
     "average_intercept",
     "l1_total",
     "l1_applied",
+    "average_reference",
+    "running_norms",
 )
 MAX_SEED = np.iinfo(np.int32).max
 

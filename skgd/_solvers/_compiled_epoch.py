@@ -50,16 +50,23 @@ def run_compiled_epoch(objective, state, order, batch_size, step_rule, schedule,
         l1_applied=l1_applied.reshape(shape),
         l1_total=np.array([state.l1_total], dtype=np.float64),
         n_clipped=np.zeros(1, dtype=np.int64),
+        running_norms=_running_norms(state, shape[0]),
+        average_reference=np.array(state.average_reference, dtype=np.float64),
     )
-    loss_sum, state.t = _kernels.run_epoch(
+    settings = _settings(objective, state, batch_size, step_rule, schedule, average)
+    loss_sum, running_sum, state.t = _kernels.run_epoch(
         _kernel_rows(objective.X),
         objective.y,
         objective.sample_weight,
         order,
         kernel_state,
-        _settings(objective, batch_size, step_rule, schedule.kernel_args(state.eta0), average),
+        settings,
         float(state.t),
     )
+    state.average_reference = kernel_state.average_reference
+    if state.running_norms is not None:
+        state.running_norms = kernel_state.running_norms
+        state.running_objective = running_sum / objective.n_samples
     state.coef = coef
     state.intercept = _from_rows(kernel_state.intercept, one_row, dtype)
     state.average_coef = average_coef
@@ -73,6 +80,18 @@ def run_compiled_epoch(objective, state, order, batch_size, step_rule, schedule,
         )
     objective.n_clipped += int(kernel_state.n_clipped[0])
     return loss_sum / objective.n_samples + objective.penalty.value(coef)
+
+
+# scikit-learn folds its weight scale into the weights below 1e-9 in float64
+# and 1e-6 in float32 (WeightVector's reset_wscale_threshold), by item size.
+REFERENCE_FOLD = {8: 1e-9, 4: 1e-6}
+
+
+def _running_norms(state, n_rows):
+    """The state's running norms as K × 2 rows; empty rows where they are not kept."""
+    if state.running_norms is None:
+        return np.zeros((n_rows, 2))
+    return np.array(state.running_norms, dtype=np.float64)
 
 
 # scikit-learn's SGD moves the intercept 100 times more slowly on sparse
@@ -106,10 +125,10 @@ def _from_rows(values, one_row, dtype):
     return float(values[0]) if one_row else values.astype(dtype)
 
 
-def _settings(objective, batch_size, step_rule, schedule_args, average):
+def _settings(objective, state, batch_size, step_rule, schedule, average):
     """The kernel's constants, in fixed types so that one compiled version serves all fits."""
     step_code, momentum = step_rule.kernel_params
-    schedule_code, eta0, power_t, alpha, optimal_init = schedule_args
+    schedule_code, eta0, power_t, alpha, optimal_init = schedule.kernel_args(state.eta0)
     return _kernels.KernelSettings(
         fit_intercept=bool(objective.fit_intercept),
         loss_code=int(objective.loss.code),
@@ -126,4 +145,6 @@ def _settings(objective, batch_size, step_rule, schedule_args, average):
         average_start=float(average),
         intercept_decay=float(intercept_decay(objective)),
         batch_size=int(batch_size),
+        running_sums=state.running_norms is not None,
+        reference_fold=REFERENCE_FOLD[state.coef.dtype.itemsize],
     )

@@ -23,9 +23,8 @@ import scipy.sparse as sp
 from sklearn.utils._array_api import get_namespace
 from sklearn.utils.validation import check_random_state
 
-from skgd._objective import take_rows
 from skgd._penalty import truncate_l1
-from skgd._solvers import _compiled_epoch
+from skgd._solvers import _compiled_epoch, _kernels
 from skgd._solvers._divergence import (
     divergence_threshold,
     is_finite,
@@ -49,10 +48,19 @@ class EpochState:
         None until the first epoch.
     average_coef, average_intercept : the running average (ASGD).
     schedule : the learning-rate schedule; None until the first epoch.
+    running_norms, running_objective : scikit-learn's running ``‖w‖²`` and
+        ``‖w‖₁`` (one row per coefficient row), and the epoch's running
+        objective, which its stopping rule compares (sgd only; else None).
+    average_reference : scikit-learn's lazy-average scalars ``(wscale, a,
+        b)``, which decide how an L1 truncation moves its average.
+
+    The cumulative L1 penalty and the last three start afresh with each
+    ``fit`` or ``partial_fit`` call, as in scikit-learn.
     """
 
     # States saved before ``eta0`` was part of them take the schedule's.
     eta0 = None
+    running_norms = running_objective = None
 
     def __init__(self, coef, intercept, step_state, t=1.0):
         self.coef = coef
@@ -70,6 +78,22 @@ class EpochState:
         self.l1_total = 0.0
         self.l1_applied = coef * 0
         self.schedule = None
+        self.average_reference = np.array([1.0, 0.0, 1.0])
+
+    def start_call(self, running_sums):
+        """Reset what scikit-learn keeps for one call only; ``running_sums``: keep its norms."""
+        self.l1_total = 0.0
+        self.l1_applied = self.coef * 0
+        self.average_reference = np.array([1.0, 0.0, 1.0])
+        self.running_objective = self.running_norms = None
+        # A cached full gradient belongs to the data of the last call;
+        # partial_fit brings new data.
+        self.full_gradient = None
+        if running_sums:
+            rows = np.reshape(np.asarray(self.coef, dtype=np.float64), (-1, self.coef.shape[-1]))
+            self.running_norms = np.stack(
+                [np.sum(rows * rows, axis=1), np.sum(np.abs(rows), axis=1)], axis=1
+            )
 
 
 def first_order_solve(
@@ -131,9 +155,10 @@ def first_order_solve(
         objective = objective.with_data(objective.X.tocsr())
     run_epoch = pick_epoch(objective, batch_size, step_rule, compiled)
     state.eta0 = schedule.eta0 if state.eta0 is None else state.eta0
-    # A cached full gradient belongs to the data of the last call; partial_fit
-    # brings new data.
-    state.full_gradient = None
+    # scikit-learn's sgd stops on its running objective (see _StoppingRule),
+    # which the compiled epoch sums.
+    compiled_sgd = batch_size == 1 and run_epoch is _compiled_epoch.run_compiled_epoch
+    state.start_call(compiled_sgd and tol is not None and validation_score is None)
     loss_curve = []
     diverged_above = divergence_threshold(objective, state)
     stopping = _StoppingRule(tol, n_iter_no_change, validation_score, batch_size is None)
@@ -188,7 +213,10 @@ class _StoppingRule:
     Sampled rows: the fit stops once the epoch's objective (or, with
     ``validation_score``, minus the score) fails to improve on the best so
     far by ``tol`` for ``n_iter_no_change`` epochs in a row, as in
-    scikit-learn. All rows (batch gradient descent): it stops once
+    scikit-learn. sgd compares scikit-learn's running objective, as its
+    compiled epoch sums it: each row's unweighted loss before its update,
+    plus the penalty at norms that each update recomputes over the row's
+    entries only. All rows (batch gradient descent): it stops once
     ``max|∇J| ≤ tol``, an optimality condition rather than a plateau, since
     deterministic steps on a badly scaled problem can stall for many
     iterations before they descend. On a plateau, ``adaptive`` lowers its
@@ -210,7 +238,7 @@ class _StoppingRule:
         if tol is None:
             return ""
         if self.validation_score is None:
-            criterion = value
+            criterion = value if state.running_objective is None else state.running_objective
         else:
             criterion = -self.validation_score(*final_coef(state, average))
         self.no_improvement = self.no_improvement + 1 if criterion > self.best - tol else 0
@@ -270,27 +298,42 @@ def _generic_epoch(objective, state, order, batch_size, step_rule, schedule, ave
         grad_intercept = grad_intercept * decay
         loss_sum += loss * rows.shape[0]
         eta = schedule(state.t, state.eta0)
-        coef = step_rule.step(state, grad, grad_intercept, eta, objective.penalty)
+        state.coef = step_rule.step(state, grad, grad_intercept, eta, objective.penalty)
+        _shrink_reference(state, max(1.0 - eta * objective.penalty.l2, 0.0))
+        _update_average(state, average)
         if objective.penalty.l1 and not step_rule.applies_l1:
+            # After the average, as in scikit-learn, which moves it too.
             state.l1_total += eta * objective.penalty.l1
             coef, state.l1_applied = truncate_l1(
-                coef, state.l1_total, state.l1_applied, _touched(objective, rows)
+                state.coef, state.l1_total, state.l1_applied, _touched(objective, rows)
             )
-        state.coef = coef
-        _update_average(state, average)
+            if 0 < average <= state.t:
+                gain = _kernels.truncation_gain(state.average_reference)
+                state.average_coef = state.average_coef + (coef - state.coef) * gain
+            state.coef = coef
         state.t += 1.0
     return loss_sum / objective.n_samples + objective.penalty.value(state.coef)
 
 
 def _touched(objective, rows):
-    """Features the rows have non-zero entries in, the same for dense and CSR."""
+    """The features L1 truncates after a step: all for dense rows, the stored entries of CSR rows.
+
+    As in scikit-learn, which truncates the entries of the step's rows.
+    """
     if not objective.is_sparse:
-        xp = objective.xp
-        return xp.any(take_rows(objective.X, rows) != 0, axis=0)
+        return None
     touched = np.zeros(objective.n_features, dtype=bool)
-    rows_X = objective.X[rows]
-    touched[rows_X.indices[rows_X.data != 0]] = True
+    touched[objective.X[rows].indices] = True
     return touched
+
+
+def _shrink_reference(state, shrink):
+    """scikit-learn's weight scale after ``w.scale(shrink)``, which folds below its threshold."""
+    xp, _ = get_namespace(state.coef)
+    fold = _compiled_epoch.REFERENCE_FOLD[xp.finfo(state.coef.dtype).bits // 8]
+    wscale, a, b = state.average_reference
+    wscale *= shrink
+    state.average_reference = np.array([wscale, a, b] if wscale >= fold else [1.0, 0.0, 1.0])
 
 
 def _update_average(state, average):
@@ -298,6 +341,10 @@ def _update_average(state, average):
         weight = 1.0 / (state.t - average + 1.0)
         state.average_coef = state.average_coef + (state.coef - state.average_coef) * weight
         state.average_intercept += (state.intercept - state.average_intercept) * weight
+        # scikit-learn's own (a, b), as its add_average moves them.
+        wscale, a, b = state.average_reference
+        b = b / (1.0 - weight) if weight < 1.0 else b
+        state.average_reference = np.array([wscale, a + weight * b * wscale, b])
 
 
 def final_coef(state, average):

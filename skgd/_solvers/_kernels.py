@@ -72,6 +72,12 @@ class KernelState(NamedTuple):
         The L1 penalty a weight could have received so far.
     n_clipped : ndarray of shape (1,), int64
         The loss derivatives clipped at ``MAX_DLOSS`` in the epoch.
+    running_norms : ndarray of shape (K, 2), float64
+        ``‖w‖²`` and ``‖w‖₁`` of each row as scikit-learn's WeightVector
+        keeps them for its stopping rule (see :func:`_running_norms`).
+    average_reference : ndarray of shape (3,), float64
+        scikit-learn's lazy-average scalars ``(wscale, a, b)``, which decide
+        how an L1 truncation moves its average (see :func:`truncation_gain`).
     """
 
     coef: np.ndarray
@@ -83,6 +89,8 @@ class KernelState(NamedTuple):
     l1_applied: np.ndarray
     l1_total: np.ndarray
     n_clipped: np.ndarray
+    running_norms: np.ndarray
+    average_reference: np.ndarray
 
 
 class KernelSettings(NamedTuple):
@@ -106,6 +114,12 @@ class KernelSettings(NamedTuple):
         The factor on the intercepts' gradient.
     batch_size : int
         Rows per step.
+    running_sums : bool
+        Sum, row by row, scikit-learn's running objective for its stopping
+        rule: the unweighted loss plus the penalty at the running norms.
+    reference_fold : float
+        scikit-learn's threshold for folding its weight scale (1e-9 in
+        float64, 1e-6 in float32), which ``average_reference`` follows.
     """
 
     fit_intercept: bool
@@ -123,6 +137,8 @@ class KernelSettings(NamedTuple):
     average_start: float
     intercept_decay: float
     batch_size: int
+    running_sums: bool
+    reference_fold: float
 
 
 @_jit
@@ -155,6 +171,9 @@ def run_epoch(rows, y, sample_weight, order, state, settings, t):
     -------
     loss_sum : float
         The sample-weighted sum of the losses met before each update.
+    running_sum : float
+        With ``settings.running_sums``, scikit-learn's running objective
+        summed over the rows (else 0).
     t : float
         The update counter after the epoch.
     """
@@ -171,7 +190,7 @@ def run_epoch(rows, y, sample_weight, order, state, settings, t):
     lazy_average = plain and settings.average_start > 0
     fold_below = 1e-2 if lazy_average else 1e-9
     wscale, average_scale, average_norm = 1.0, 0.0, 1.0
-    loss_sum = 0.0
+    loss_sum = running_sum = 0.0
     n_clipped = 0
     for start in range(0, n_rows, settings.batch_size):
         stop = min(start + settings.batch_size, n_rows)
@@ -190,16 +209,11 @@ def run_epoch(rows, y, sample_weight, order, state, settings, t):
             else:
                 value = _softmax_link(y[i], scores)
             loss_sum += sample_weight[i] * value
+            if settings.running_sums:
+                running_sum += value + _running_penalty(state.running_norms, settings)
             for c in range(n_classes):
                 dloss[k - start, c] = scores[c] * (sample_weight[i] / (stop - start))
-        eta = learning_rate(
-            settings.schedule,
-            settings.eta0,
-            settings.power_t,
-            settings.alpha,
-            settings.optimal_init,
-            t,
-        )
+        eta = _step_size(settings, t)
         if plain:
             wscale = _plain_step(
                 rows, order, start, stop, state, settings, dloss, eta, wscale, average_scale
@@ -217,11 +231,32 @@ def run_epoch(rows, y, sample_weight, order, state, settings, t):
             average_scale, average_norm = _average_step(
                 state, weight, wscale, lazy_average, average_scale, average_norm
             )
+        if plain and settings.l1 > 0.0:
+            # After the average, as in scikit-learn: the truncation then
+            # moves the average too (see truncation_gain).
+            _l1_step(
+                rows, order, start, stop, state, settings, eta, wscale, average_scale, average_norm
+            )
         t += 1.0
     if lazy_average or wscale != 1.0:
         _settle(state, wscale, lazy_average, average_scale, average_norm)
     state.n_clipped[0] = n_clipped
-    return loss_sum, t
+    return loss_sum, running_sum, t
+
+
+@_inline
+def _step_size(settings, t):
+    s = settings
+    return learning_rate(s.schedule, s.eta0, s.power_t, s.alpha, s.optimal_init, t)
+
+
+@_inline
+def _running_penalty(norms, settings):
+    """The penalty at scikit-learn's running norms, summed over the rows."""
+    total = 0.0
+    for c in range(norms.shape[0]):
+        total += 0.5 * settings.l2 * norms[c, 0] + settings.l1 * norms[c, 1]
+    return total
 
 
 # The link: from a row's raw predictions to its loss and loss derivatives.
@@ -267,7 +302,7 @@ def _softmax_link(y, scores):
 
 @_inline
 def _plain_step(rows, order, start, stop, state, settings, dloss, eta, wscale, average_scale):
-    """``w ← max(0, 1 − η·l2)·w − η g``, then L1 by cumulative truncation.
+    """``w ← max(0, 1 − η·l2)·w − η g``, and the intercepts' step.
 
     In scaled units ``w = wscale · v``, so that the L2 shrinkage costs O(1)
     and a step O(nnz of the batch), as in scikit-learn's WeightVector. A
@@ -286,27 +321,59 @@ def _plain_step(rows, order, start, stop, state, settings, dloss, eta, wscale, a
         wscale = 1.0
     else:
         wscale *= shrink
+    _shrink_references(state, max(shrink, 0.0), settings.reference_fold)
     for k in range(start, stop):
         for c in range(n_classes):
             if dloss[k - start, c] != 0.0:
                 scale = -eta * dloss[k - start, c] / wscale
-                _row_axpy(rows, order[k], scale, state.coef, c)
+                if settings.running_sums:
+                    squares, absolutes = _row_axpy_norms(rows, order[k], scale, state.coef, c)
+                    state.running_norms[c, 0] = squares * wscale * wscale
+                    state.running_norms[c, 1] = absolutes * wscale
+                else:
+                    _row_axpy(rows, order[k], scale, state.coef, c)
                 if average_scale != 0.0:
                     scale *= -average_scale
                     _row_axpy(rows, order[k], scale, state.average_coef, c)
-    if settings.l1 > 0.0:
-        state.l1_total[0] += eta * settings.l1
-        # Only the features the rows have non-zeros in, for dense rows as for
-        # CSR, so that both copies of X give one model.
-        for k in range(start, stop):
-            for c in range(n_classes):
-                _row_truncate_l1(
-                    rows, order[k], state, c, wscale, state.l1_total[0], average_scale
-                )
     if settings.fit_intercept:
         for c in range(n_classes):
             state.intercept[c] -= eta * _intercept_gradient(dloss, stop - start, c, settings)
     return wscale
+
+
+@_inline
+def _shrink_references(state, shrink, reference_fold):
+    """Scale scikit-learn's running norms and weight scale as its ``w.scale`` does.
+
+    Its norms are those of the last row's update, scaled since (see
+    :func:`_row_axpy_norms`); its weight scale folds, and resets its lazy
+    average's ``(a, b)``, below ``reference_fold``.
+    """
+    for c in range(state.running_norms.shape[0]):
+        state.running_norms[c, 0] *= shrink * shrink
+        state.running_norms[c, 1] *= shrink
+    reference = state.average_reference
+    reference[0] *= shrink
+    if reference[0] < reference_fold:
+        reference[0], reference[1], reference[2] = 1.0, 0.0, 1.0
+
+
+@_inline
+def _l1_step(rows, order, start, stop, state, settings, eta, wscale, average_scale, average_norm):
+    """L1 by cumulative truncation (Tsuruoka et al.), where the batch's rows have entries.
+
+    Every feature of a dense row, the stored entries of a CSR row, as in
+    scikit-learn. The truncation comes after the step's average, and moves
+    the average by :func:`truncation_gain` times the weights' change.
+    """
+    state.l1_total[0] += eta * settings.l1
+    gain = truncation_gain(state.average_reference)
+    # A change δ of v moves the average (A + a·v)/b by a·δ/b; this moves A
+    # so that it moves by gain·wscale·δ instead.
+    correction = gain * average_norm * wscale - average_scale
+    for k in range(start, stop):
+        for c in range(state.coef.shape[0]):
+            _row_truncate_l1(rows, order[k], state, c, wscale, state.l1_total[0], correction)
 
 
 @_inline
@@ -386,7 +453,23 @@ def _average_step(state, weight, wscale, lazy_average, average_scale, average_no
     for c in range(state.intercept.shape[0]):
         average_intercept = state.average_intercept[c]
         state.average_intercept[c] += (state.intercept[c] - average_intercept) * weight
+    # scikit-learn's own (a, b), as its add_average moves them.
+    reference = state.average_reference
+    if weight < 1.0:
+        reference[2] /= 1.0 - weight
+    reference[1] += weight * reference[2] * reference[0]
     return average_scale, average_norm
+
+
+@_inline
+def truncation_gain(reference):
+    """How far an L1 truncation moves scikit-learn's average, per unit change of ``w``.
+
+    scikit-learn truncates ``v`` (``w = wscale·v``) after its average
+    ``(aw + a·v)/b`` has taken the step, without moving ``aw``: a change
+    ``Δw`` of a weight moves its average by ``a·Δw / (b·wscale)``.
+    """
+    return reference[1] / (reference[2] * reference[0])
 
 
 @_inline
@@ -425,8 +508,17 @@ def _row_axpy(rows, i, scale, out, c):
     raise NotImplementedError("compiled only")
 
 
-def _row_truncate_l1(rows, i, state, c, wscale, l1_total, average_scale):
-    """L1 truncation of row ``c`` where ``x_i`` is non-zero (see :func:`_truncate_l1`)."""
+def _row_axpy_norms(rows, i, scale, out, c):
+    """``out[c] += scale · x_i``; returns ``Σ out[c, j]²`` and ``Σ |out[c, j]|`` over its entries.
+
+    scikit-learn's ``WeightVector.add`` keeps these as the norms of ``w``:
+    over every feature of a dense row, over the stored entries of a CSR row.
+    """
+    raise NotImplementedError("compiled only")
+
+
+def _row_truncate_l1(rows, i, state, c, wscale, l1_total, correction):
+    """L1 truncation of row ``c`` over ``x_i``'s entries (see :func:`_truncate_l1`)."""
     raise NotImplementedError("compiled only")
 
 
@@ -466,21 +558,34 @@ def _row_axpy_impl(rows, i, scale, out, c):
 
 
 @overload(_row_truncate_l1, jit_options=_INLINE)
-def _row_truncate_l1_impl(rows, i, state, c, wscale, l1_total, average_scale):
+def _row_truncate_l1_impl(rows, i, state, c, wscale, l1_total, correction):
     if _is_csr(rows):
 
-        def csr(rows, i, state, c, wscale, l1_total, average_scale):
-            data, indices, indptr = rows[1], rows[2], rows[3]
+        def csr(rows, i, state, c, wscale, l1_total, correction):
+            indices, indptr = rows[2], rows[3]
             for k in range(indptr[i], indptr[i + 1]):
-                if data[k] != 0.0:
-                    _truncate_l1(state, c, indices[k], wscale, l1_total, average_scale)
+                _truncate_l1(state, c, indices[k], wscale, l1_total, correction)
 
         return csr
 
-    def dense(rows, i, state, c, wscale, l1_total, average_scale):
+    def dense(rows, i, state, c, wscale, l1_total, correction):
         for j in range(rows[0].shape[1]):
-            if rows[0][i, j] != 0.0:
-                _truncate_l1(state, c, j, wscale, l1_total, average_scale)
+            _truncate_l1(state, c, j, wscale, l1_total, correction)
+
+    return dense
+
+
+@overload(_row_axpy_norms, jit_options=_INLINE)
+def _row_axpy_norms_impl(rows, i, scale, out, c):
+    if _is_csr(rows):
+
+        def csr(rows, i, scale, out, c):
+            return _csr_row_axpy_norms(rows[1], rows[2], rows[3], i, scale, out, c)
+
+        return csr
+
+    def dense(rows, i, scale, out, c):
+        return _dense_row_axpy_norms(rows[0], i, scale, out, c)
 
     return dense
 
@@ -501,6 +606,16 @@ def _dense_row_dot(X, i, coef, c):
 def _dense_row_axpy(X, i, scale, out, c):
     for j in range(X.shape[1]):
         out[c, j] += scale * X[i, j]
+
+
+@njit(fastmath=_FASTMATH, **_INLINE)
+def _dense_row_axpy_norms(X, i, scale, out, c):
+    squares = absolutes = 0.0
+    for j in range(X.shape[1]):
+        out[c, j] += scale * X[i, j]
+        squares += out[c, j] * out[c, j]
+        absolutes += abs(out[c, j])
+    return squares, absolutes
 
 
 @_inline
@@ -529,14 +644,25 @@ def _csr_row_axpy(data, indices, indptr, i, scale, out, c):
 
 
 @_inline
-def _truncate_l1(state, c, j, wscale, l1_total, average_scale):
+def _csr_row_axpy_norms(data, indices, indptr, i, scale, out, c):
+    squares = absolutes = 0.0
+    for k in range(indptr[i], indptr[i + 1]):
+        j = indices[k]
+        out[c, j] += scale * data[k]
+        squares += out[c, j] * out[c, j]
+        absolutes += abs(out[c, j])
+    return squares, absolutes
+
+
+@_inline
+def _truncate_l1(state, c, j, wscale, l1_total, correction):
     """Tsuruoka et al.'s cumulative L1 truncation of weight ``(c, j)``, in scaled units.
 
     ``l1_total`` is the penalty a weight could have received so far and
     ``state.l1_applied[c, j]`` the (signed) penalty it did receive; a weight
     is pulled toward zero by the difference and never across it. A change
-    ``δ`` of the weight moves the lazy average's ``A`` by ``−average_scale · δ``
-    (see :func:`_average_step`).
+    ``δ`` of the weight moves the lazy average's ``A`` by ``correction · δ``
+    (see :func:`_l1_step`).
     """
     w = wscale * state.coef[c, j]
     if w > 0.0:
@@ -547,8 +673,8 @@ def _truncate_l1(state, c, j, wscale, l1_total, average_scale):
         return
     state.l1_applied[c, j] += w_new - w
     new = w_new / wscale
-    if average_scale != 0.0:
-        state.average_coef[c, j] -= average_scale * (new - state.coef[c, j])
+    if correction != 0.0:
+        state.average_coef[c, j] += correction * (new - state.coef[c, j])
     state.coef[c, j] = new
 
 
