@@ -32,11 +32,23 @@ class Problems(NamedTuple):
     starts : list of (coef, intercept)
     n_classes : int or None
         The number of classes of a multinomial problem; None for one-vs-rest.
+    class_weights : list of arrays, or None
+        Per problem, each sample's factor on its weight from ``class_weight``;
+        None: the sample weights already hold it.
     """
 
     targets: list
     starts: list
     n_classes: int | None
+    class_weights: list | None = None
+
+    def weights(self, sample_weight):
+        """Each problem's sample weights."""
+        if self.class_weights is None:
+            return [sample_weight] * len(self.targets)
+        if sample_weight is None:  # unit weights (dask input)
+            return list(self.class_weights)
+        return [sample_weight * factor for factor in self.class_weights]
 
 
 class FitData(NamedTuple):
@@ -106,7 +118,9 @@ def is_multinomial(params, n_classes):
     return params["multi_class"] == "multinomial" and n_classes > 2
 
 
-def classification_problems(params, classes, X, initial, *, like, signed, class_indices):
+def classification_problems(
+    params, classes, X, initial, *, like, signed, class_indices, class_weight=None
+):
     """The :class:`Problems` of a classifier's fit.
 
     Parameters
@@ -123,6 +137,12 @@ def classification_problems(params, classes, X, initial, *, like, signed, class_
         ``signed(label)``: the ±1 targets of the problem "label or not".
     class_indices : callable
         ``class_indices()``: each sample's class as an index into ``classes``.
+    class_weight : callable or None
+        ``class_weight(k)``: each sample's factor from ``class_weight`` in
+        the problem "class k or not", as scikit-learn weighs it: class k's
+        weight on its samples and 1 on the others; ``class_weight(None)``:
+        each sample's own class's weight (the binary and the multinomial
+        problems). None: no factors.
     """
     check_multi_class(params)
     n_classes = classes.shape[0]
@@ -132,9 +152,15 @@ def classification_problems(params, classes, X, initial, *, like, signed, class_
         xp, _, device_ = get_namespace_and_device(starts[0][0])
         coef = xp.stack([start[0] for start in starts])
         intercept = xp.asarray([start[1] for start in starts], dtype=coef.dtype, device=device_)
-        return Problems([class_indices()], [(coef, intercept)], n_classes)
+        factors = None if class_weight is None else [class_weight(None)]
+        return Problems([class_indices()], [(coef, intercept)], n_classes, factors)
     positives = [classes[1]] if n_classes == 2 else [classes[k] for k in range(n_classes)]
-    return Problems([signed(label) for label in positives], starts, None)
+    factors = None
+    if class_weight is not None:
+        factors = (
+            [class_weight(None)] if n_classes == 2 else list(map(class_weight, range(n_classes)))
+        )
+    return Problems([signed(label) for label in positives], starts, None, factors)
 
 
 def warm_start_or(estimator, warm, coef_init, intercept_init):

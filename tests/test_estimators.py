@@ -703,14 +703,24 @@ def test_balanced_class_weight_raises_minority_recall():
     ("cls", "solver"), _cases(estimators=CLASSIFIERS, solvers=("batch", "newton"))
 )
 def test_class_weight_dict_equals_sample_weight(cls, solver):
+    # Binary: each sample weighs its class's weight. One-vs-rest, as in
+    # scikit-learn: problem k weighs class k's samples by class k's weight
+    # and every other sample by 1.
     X, y = _data(cls, multiclass=True)
     params = {"max_iter": 50, "random_state": 0}
     if cls is GDClassifier:
         params.update(loss="log_loss", learning_rate="constant", eta0=0.3)
     weights = {0: 1.0, 1: 3.0, 2: 0.5}
     by_class = _make(cls, solver, class_weight=weights, **params).fit(X, y)
+    for k, weight in weights.items():
+        by_sample = _make(cls, solver, **params).fit(
+            X, y == k, sample_weight=np.where(y == k, weight, 1.0)
+        )
+        np.testing.assert_allclose(by_class.coef_[k], by_sample.coef_[0], rtol=1e-10, atol=1e-12)
+    binary = y < 2
+    by_class = _make(cls, solver, class_weight=weights, **params).fit(X[binary], y[binary])
     by_sample = _make(cls, solver, **params).fit(
-        X, y, sample_weight=np.array([weights[label] for label in y])
+        X[binary], y[binary], sample_weight=np.array([weights[label] for label in y[binary]])
     )
     np.testing.assert_allclose(by_class.coef_, by_sample.coef_, rtol=1e-10, atol=1e-12)
 

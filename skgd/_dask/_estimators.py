@@ -84,7 +84,7 @@ def classification_data(
         known = labels
         check_fit_classes(known, estimator.classes_ if warm else None)
     sample_weight = check_dask_sample_weight(sample_weight, X)
-    sample_weight = _with_class_weight(params, X, y, known, labels, counts, sample_weight)
+    class_weight = _class_weight(params, X, y, known, labels, counts)
     problems = classification_problems(
         params,
         known,
@@ -93,15 +93,16 @@ def classification_data(
         like=np.zeros(0, dtype=X.dtype),
         signed=lambda label: y.map_blocks(_signed, label, X.dtype, dtype=X.dtype),
         class_indices=lambda: y.map_blocks(_class_index, known, dtype=np.intp),
+        class_weight=class_weight,
     )
     return FitData(X, problems, sample_weight, classes=known)
 
 
-def _with_class_weight(params, X, y, classes, labels, counts, sample_weight):
-    """Sample weights times ``class_weight``, per sample, lazily."""
+def _class_weight(params, X, y, classes, labels, counts):
+    """``class_weight(k)`` of :func:`~skgd._problems.classification_problems`, lazily; or None."""
     class_weight = params["class_weight"]
     if class_weight is None:
-        return sample_weight
+        return None
     if class_weight == "balanced":
         # scikit-learn's n_samples / (n_classes * count(class)).
         missing = np.setdiff1d(classes, labels)
@@ -117,8 +118,13 @@ def _with_class_weight(params, X, y, classes, labels, counts, sample_weight):
             position = np.searchsorted(classes, label)
             if position < classes.shape[0] and classes[position] == label:
                 per_class[position] = weight
-    per_sample = y.map_blocks(_take_class_weight, classes, per_class, X.dtype, dtype=X.dtype)
-    return per_sample if sample_weight is None else sample_weight * per_sample
+
+    def factors(k):
+        if k is None:
+            return y.map_blocks(_take_class_weight, classes, per_class, X.dtype, dtype=X.dtype)
+        return y.map_blocks(_one_class_weight, classes[k], per_class[k], X.dtype, dtype=X.dtype)
+
+    return factors
 
 
 def _class_index(y, classes):
@@ -127,6 +133,10 @@ def _class_index(y, classes):
 
 def _signed(y, label, dtype):
     return np.where(y == label, 1.0, -1.0).astype(dtype)
+
+
+def _one_class_weight(y, label, weight, dtype):
+    return np.where(y == label, weight, 1.0).astype(dtype)
 
 
 def _take_class_weight(y, classes, per_class, dtype):

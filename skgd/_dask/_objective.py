@@ -76,8 +76,11 @@ class BlockSpec(NamedTuple):
             )
         if weight is None:
             objective.sample_weight = _constant_weights(n_rows, self.weight_scale, self.dtype)
+            objective.given_weight = _constant_weights(n_rows, 1.0, self.dtype)
         else:
             objective.sample_weight = (weight * self.weight_scale).astype(self.dtype, copy=False)
+            objective.given_weight = weight.astype(self.dtype, copy=False)
+        objective.weight_mean = 1.0 / self.weight_scale
         return objective
 
 

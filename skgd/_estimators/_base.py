@@ -197,6 +197,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         self,
         X,
         targets,
+        weights,
         sample_weight,
         states,
         seeds,
@@ -208,8 +209,10 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
     ):
         """Solve one problem per target (in threads); return their SolverResults.
 
-        ``partial`` makes one pass (one step for batch and newton) with no
-        stopping rule, as ``partial_fit`` does. ``held_out`` masks the rows
+        ``weights`` are each problem's sample weights, ``class_weight``
+        included; early stopping scores by ``sample_weight``. ``partial``
+        makes one pass (one step for batch and newton) with no stopping
+        rule, as ``partial_fit`` does. ``held_out`` masks the rows
         kept for early stopping. ``n_classes`` makes each problem a
         multinomial one whose targets are class indices. ``tasks`` (a
         :class:`~skgd._callbacks.FitTasks`) reports each iteration to the
@@ -222,11 +225,12 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         max_iter, tol = (1, None) if partial else (self.max_iter, self.tol)
 
         def solve_one(k):
-            X_k, y_k, weight_k = X, targets[k], sample_weight
+            X_k, y_k, weight_k = X, targets[k], weights[k]
             validation_score = None
             if held_out is not None:
+                # As scikit-learn scores it: by the sample weights alone.
                 validation_score = self._validation_scorer(
-                    X[held_out], y_k[held_out], weight_k[held_out]
+                    X[held_out], y_k[held_out], sample_weight[held_out]
                 )
                 X_k, y_k, weight_k = X[~held_out], y_k[~held_out], weight_k[~held_out]
             objective = self._objective(loss, X_k, y_k, weight_k, n_classes)
@@ -289,7 +293,8 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         interrupt) leaves a fitted estimator as it was.
         """
         X, sample_weight = data.X, data.sample_weight
-        targets, initial, n_classes = data.problems
+        targets, initial, n_classes = data.problems[:3]
+        weights = data.problems.weights(sample_weight)
         X_given = X
         if SOLVERS[self.solver].runs_on_host and not is_numpy(X) and in_host_memory(X):
             # sgd's per-sample loop is compiled for NumPy: it reads the arrays
@@ -298,6 +303,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
             # X's library, sample by sample: slow, but X never moves.
             X, sample_weight = host_view(X), host_view(sample_weight)
             targets = [host_view(target) for target in targets]
+            weights = [host_view(weight) for weight in weights]
             initial = [
                 (host_view(coef), intercept if np.ndim(intercept) == 0 else host_view(intercept))
                 for coef, intercept in initial
@@ -327,6 +333,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         results = self._solve_problems(
             X,
             targets,
+            weights,
             sample_weight,
             states,
             seeds,

@@ -49,7 +49,9 @@ def classification_data(
     else:
         known = labels
         check_fit_classes(known, estimator.classes_ if warm else None)
-    given_weight, sample_weight = sample_weight, _weights(params, X, y, known, sample_weight)
+    given_weight = sample_weight
+    sample_weight = checked_sample_weight(sample_weight, X, params["early_stopping"])
+    class_weight = _class_weight(params, X, y, known, sample_weight)
     # Sparse X: get_namespace gives NumPy, as it should.
     xp, _ = get_namespace(X)
     xp_labels, _ = get_namespace(known)
@@ -62,6 +64,7 @@ def classification_data(
         # ±1 targets: 2·[y = label] − 1, computed where the labels are, used where X is.
         signed=lambda label: 2.0 * xp.astype(follow(y == label, X), X.dtype) - 1.0,
         class_indices=lambda: follow(xp_labels.searchsorted(known, y), X),
+        class_weight=class_weight,
     )
     return FitData(X, problems, sample_weight, y, given_weight, known)
 
@@ -92,17 +95,28 @@ def _validate_X_y(estimator, X, y, reset):
     return X, y, labels
 
 
-def _weights(params, X, y, classes, sample_weight):
-    """Sample weights times class weights."""
-    sample_weight = checked_sample_weight(sample_weight, X, params["early_stopping"])
+def _class_weight(params, X, y, classes, sample_weight):
+    """``class_weight(label)`` of :func:`~skgd._problems.classification_problems`, or None.
+
+    Refuses weights that ``class_weight`` makes all zero.
+    """
     if params["class_weight"] is None:
-        return sample_weight
+        return None
     per_class = follow(compute_class_weight(params["class_weight"], classes=classes, y=y), classes)
     xp, _ = get_namespace(classes)
-    per_sample = follow(xp.take(per_class, xp.searchsorted(classes, y)), sample_weight)
+    indices = xp.searchsorted(classes, y)
+    own = follow(xp.take(per_class, indices), sample_weight)
+    indices = follow(indices, sample_weight)
     xp, _ = get_namespace(sample_weight)
-    weighted = sample_weight * xp.astype(per_sample, X.dtype)
-    return checked_sample_weight(weighted, X, params["early_stopping"])
+    own = xp.astype(own, X.dtype)
+    checked_sample_weight(sample_weight * own, X, params["early_stopping"])
+
+    def class_weight(k):
+        if k is None:
+            return own
+        return xp.where(indices == k, own, xp.ones_like(own))
+
+    return class_weight
 
 
 def _unique_labels(y):

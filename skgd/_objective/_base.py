@@ -22,7 +22,8 @@ from skgd._objective._rows import RowOrder
 class Objective:
     """The passes and capabilities every objective declares, with defaults.
 
-    An objective holds ``X``, ``y``, ``sample_weight`` (normalized to mean 1),
+    An objective holds ``X``, ``y``, ``sample_weight`` (normalized to mean 1;
+    ``given_weight`` and ``weight_mean`` as given),
     ``loss``, ``penalty``, ``fit_intercept``, ``n_samples``, ``n_features``,
     ``dtype``, the array namespace ``xp`` and ``device``, and counts in
     ``n_clipped`` the loss derivatives clipped at ``MAX_DLOSS``. Subclasses
@@ -56,9 +57,12 @@ class Objective:
         self.X = X
         self.y = y
         self.xp, _, self.device = get_namespace_and_device(sample_weight)
-        # Weights of mean 1: a step on one row weighted by sᵢ is then an
-        # unbiased estimate of a step on J, for every solver.
-        self.sample_weight = sample_weight / self.xp.mean(sample_weight)
+        # J weighs the rows by weights of mean 1, so that scaling every
+        # weight leaves the model as it is. sgd steps by the weights as
+        # given, as scikit-learn's SGD does (see _compiled_epoch.row_weights).
+        self.weight_mean = float(self.xp.mean(sample_weight))
+        self.given_weight = sample_weight
+        self.sample_weight = sample_weight / self.weight_mean
         self.fit_intercept = fit_intercept
         self.n_samples, self.n_features = X.shape
         self.dtype = X.dtype

@@ -54,10 +54,11 @@ def run_compiled_epoch(objective, state, order, batch_size, step_rule, schedule,
         average_reference=np.array(state.average_reference, dtype=np.float64),
     )
     settings = _settings(objective, state, batch_size, step_rule, schedule, average)
+    weight, weight_scale = row_weights(objective, batch_size)
     loss_sum, running_sum, state.t = _kernels.run_epoch(
         _kernel_rows(objective.X),
         objective.y,
-        objective.sample_weight,
+        weight,
         order,
         kernel_state,
         settings,
@@ -79,7 +80,19 @@ def run_compiled_epoch(objective, state, order, batch_size, step_rule, schedule,
             intercept=_from_rows(kernel_state.velocity_intercept, one_row, dtype),
         )
     objective.n_clipped += int(kernel_state.n_clipped[0])
-    return loss_sum / objective.n_samples + objective.penalty.value(coef)
+    return loss_sum / weight_scale / objective.n_samples + objective.penalty.value(coef)
+
+
+def row_weights(objective, batch_size):
+    """The weights the steps take, and their mean.
+
+    sgd steps by the weights as given, as scikit-learn's SGD does (a weight
+    of 2 makes a step twice as long); its model is then J's with ``alpha``
+    divided by their mean. The other solvers take J's weights, of mean 1.
+    """
+    if batch_size == 1:
+        return objective.given_weight, objective.weight_mean
+    return objective.sample_weight, 1.0
 
 
 # scikit-learn folds its weight scale into the weights below 1e-9 in float64

@@ -295,7 +295,10 @@ def _generic_epoch(objective, state, order, batch_size, step_rule, schedule, ave
             # fit); only these indices go to X's device, never X.
             rows = xp.asarray(rows, device=objective.device)
         loss, grad, grad_intercept = objective.loss_gradient(state.coef, state.intercept, rows)
-        grad_intercept = grad_intercept * decay
+        # The weights the compiled epoch steps by.
+        _, weight_scale = _compiled_epoch.row_weights(objective, batch_size)
+        grad = grad * weight_scale
+        grad_intercept = grad_intercept * decay * weight_scale
         loss_sum += loss * rows.shape[0]
         eta = schedule(state.t, state.eta0)
         state.coef = step_rule.step(state, grad, grad_intercept, eta, objective.penalty)
