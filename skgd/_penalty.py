@@ -16,18 +16,26 @@ from sklearn.utils._array_api import get_namespace
 
 
 class Penalty(NamedTuple):
-    """Strengths of the two parts of an elastic-net penalty.
+    """An elastic-net penalty: ``alpha`` and ``l1_ratio``, and the strengths of its parts.
 
     Attributes
     ----------
-    l2 : float
-        ``alpha * (1 - l1_ratio)``: the multiplier of ``½ ||w||²``.
-    l1 : float
-        ``alpha * l1_ratio``: the multiplier of ``||w||₁``.
+    alpha, l1_ratio : float
+        The penalty as scikit-learn's estimators take it.
     """
 
-    l2: float = 0.0
-    l1: float = 0.0
+    alpha: float = 0.0
+    l1_ratio: float = 0.0
+
+    @property
+    def l2(self):
+        """``alpha * (1 - l1_ratio)``: the multiplier of ``½ ||w||²``."""
+        return self.alpha * (1.0 - self.l1_ratio)
+
+    @property
+    def l1(self):
+        """``alpha * l1_ratio``: the multiplier of ``||w||₁``."""
+        return self.alpha * self.l1_ratio
 
     @property
     def is_smooth(self):
@@ -90,7 +98,7 @@ def truncate_l1(coef, l1_total, l1_applied, touched=None):
 
 
 def make_penalty(penalty, alpha, l1_ratio):
-    """Turn scikit-learn's ``penalty``, ``alpha`` and ``l1_ratio`` into strengths.
+    """Turn scikit-learn's ``penalty``, ``alpha`` and ``l1_ratio`` into a :class:`Penalty`.
 
     Parameters
     ----------
@@ -107,12 +115,9 @@ def make_penalty(penalty, alpha, l1_ratio):
     --------
     >>> from skgd._penalty import make_penalty
     >>> make_penalty("elasticnet", alpha=1.0, l1_ratio=0.25)
-    Penalty(l2=0.75, l1=0.25)
+    Penalty(alpha=1.0, l1_ratio=0.25)
     """
     if penalty is None or alpha == 0:
         return Penalty()
-    if penalty == "l2":
-        return Penalty(l2=float(alpha))
-    if penalty == "l1":
-        return Penalty(l1=float(alpha))
-    return Penalty(l2=float(alpha * (1.0 - l1_ratio)), l1=float(alpha * l1_ratio))
+    l1_ratio = {"l2": 0.0, "l1": 1.0}.get(penalty, l1_ratio)
+    return Penalty(float(alpha), float(l1_ratio))

@@ -15,7 +15,7 @@ from sklearn.datasets import make_classification
 from sklearn.preprocessing import StandardScaler
 
 from skgd._loss import LogLoss, make_loss
-from skgd._loss._kernels import MAX_DLOSS, loss_value_gradient
+from skgd._loss._kernels import MAX_DLOSS, sgd_loss_gradient
 from skgd._objective import LinearObjective, MultinomialObjective
 from skgd._penalty import make_penalty
 from skgd._schedules import Schedule
@@ -49,7 +49,7 @@ def test_one_row_link_is_the_loss_and_clips_its_derivative():
     squared_error = make_loss("squared_error")
     value, derivative, clipped = _kernels._one_row_link(squared_error.code, 0.0, 1.0, 3.0)
     assert (value, derivative, clipped) == (
-        *loss_value_gradient(squared_error.code, 0.0, 1.0, 3.0),
+        *sgd_loss_gradient(squared_error.code, 0.0, 1.0, 3.0),
         0,
     )
     value, derivative, clipped = _kernels._one_row_link(squared_error.code, 0.0, 0.0, -1e13)

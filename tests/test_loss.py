@@ -476,15 +476,15 @@ def test_losses_without_hessian_raise(name):
 @pytest.mark.parametrize(
     "penalty, alpha, l1_ratio, expected",
     [
-        ("l2", 0.3, 0.15, Penalty(l2=0.3, l1=0.0)),
-        ("l1", 0.3, 0.15, Penalty(l2=0.0, l1=0.3)),
-        ("elasticnet", 1.0, 0.25, Penalty(l2=0.75, l1=0.25)),
-        ("elasticnet", 0.2, 0.0, Penalty(l2=0.2, l1=0.0)),
-        ("elasticnet", 0.2, 1.0, Penalty(l2=0.0, l1=0.2)),
-        (None, 0.3, 0.15, Penalty(l2=0.0, l1=0.0)),
-        ("l2", 0.0, 0.15, Penalty(l2=0.0, l1=0.0)),
-        ("l1", 0.0, 0.15, Penalty(l2=0.0, l1=0.0)),
-        ("elasticnet", 0.0, 0.5, Penalty(l2=0.0, l1=0.0)),
+        ("l2", 0.3, 0.15, Penalty(0.3)),
+        ("l1", 0.3, 0.15, Penalty(0.3, l1_ratio=1.0)),
+        ("elasticnet", 1.0, 0.25, Penalty(1.0, l1_ratio=0.25)),
+        ("elasticnet", 0.2, 0.0, Penalty(0.2)),
+        ("elasticnet", 0.2, 1.0, Penalty(0.2, l1_ratio=1.0)),
+        (None, 0.3, 0.15, Penalty()),
+        ("l2", 0.0, 0.15, Penalty()),
+        ("l1", 0.0, 0.15, Penalty()),
+        ("elasticnet", 0.0, 0.5, Penalty()),
     ],
 )
 def test_make_penalty(penalty, alpha, l1_ratio, expected):
@@ -499,10 +499,11 @@ def test_penalty_value():
     coef = np.array([1.0, -2.0, 3.0, 0.0])
     assert Penalty().value(coef) == 0.0
     # ½ l2 ||w||² = ½ · 0.5 · 14
-    np.testing.assert_allclose(Penalty(l2=0.5).value(coef), 3.5, rtol=1e-15)
+    np.testing.assert_allclose(Penalty(0.5).value(coef), 3.5, rtol=1e-15)
     # l1 ||w||₁ = 0.2 · 6
-    np.testing.assert_allclose(Penalty(l1=0.2).value(coef), 1.2, rtol=1e-15)
-    np.testing.assert_allclose(Penalty(l2=0.5, l1=0.2).value(coef), 4.7, rtol=1e-15)
+    np.testing.assert_allclose(Penalty(0.2, l1_ratio=1.0).value(coef), 1.2, rtol=1e-15)
+    # l2 = 0.75, l1 = 0.25: ½ · 0.75 · 14 + 0.25 · 6
+    np.testing.assert_allclose(Penalty(1.0, l1_ratio=0.25).value(coef), 6.75, rtol=1e-15)
     # alpha (l1_ratio ||w||₁ + (1 − l1_ratio)/2 ||w||²), scikit-learn's elastic net
     alpha, l1_ratio = 0.4, 0.3
     expected = alpha * (l1_ratio * 6.0 + (1 - l1_ratio) / 2 * 14.0)
@@ -517,7 +518,7 @@ def test_prox_l1_is_soft_thresholding(l1, step):
     rng = np.random.default_rng(0)
     coef = rng.normal(size=500)
     coef[:10] = 0.0
-    penalty = Penalty(l2=0.3, l1=l1)
+    penalty = Penalty(l1, l1_ratio=1.0)
     threshold = step * l1
     expected = np.where(
         coef > threshold, coef - threshold, np.where(coef < -threshold, coef + threshold, 0.0)
@@ -535,12 +536,12 @@ def test_prox_l1_is_soft_thresholding(l1, step):
 
 def test_prox_l1_without_l1_is_the_identity():
     coef = np.array([0.5, -0.1, 0.0])
-    assert Penalty(l2=1.0).prox_l1(coef, 10.0) is coef
+    assert Penalty(1.0).prox_l1(coef, 10.0) is coef
 
 
 def test_penalty_gradients():
     coef = np.array([1.5, -2.0, 0.0, 0.25])
-    penalty = Penalty(l2=0.3, l1=0.2)
+    penalty = Penalty(0.5, l1_ratio=0.4)  # l2 = 0.3, l1 = 0.2
     np.testing.assert_allclose(penalty.smooth_gradient(coef), 0.3 * coef, rtol=1e-15)
     # l2 w + l1 sign(w), with sign(0) = 0: the least-norm subgradient at 0.
     expected = np.array([0.3 * 1.5 + 0.2, 0.3 * -2.0 - 0.2, 0.0, 0.3 * 0.25 + 0.2])
@@ -552,8 +553,8 @@ def test_penalty_gradients():
         e[j] = h
         numeric = (penalty.value(coef + e) - penalty.value(coef - e)) / (2 * h)
         np.testing.assert_allclose(penalty.subgradient(coef)[j], numeric, rtol=1e-7)
-    assert Penalty(l2=0.3).is_smooth
-    assert not Penalty(l1=0.3).is_smooth
+    assert Penalty(0.3).is_smooth
+    assert not Penalty(0.3, l1_ratio=1.0).is_smooth
 
 
 # --------------------------------------------------------------------------

@@ -42,6 +42,7 @@ STATE_FIELDS = (
     "l1_applied",
     "average_reference",
     "running_norms",
+    "scaled",
 )
 MAX_SEED = np.iinfo(np.int32).max
 

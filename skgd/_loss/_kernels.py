@@ -131,6 +131,46 @@ def loss_value_gradient(code, param, y, p):
 
 
 @_jit
+def sgd_loss_gradient(code, param, y, p):
+    """``(loss_value, loss_gradient)`` computed as scikit-learn's SGD computes them.
+
+    The same formulas in the same order of operations, so that sgd's steps
+    round as scikit-learn's do: the log loss as its half binomial loss on
+    0/1 labels (``y`` here is ±1), Huber's value from ``|y − p|``.
+    """
+    if code == LOG_LOSS:
+        y01 = 0.5 * (y + 1.0)
+        if p > -37.0:
+            e = math.exp(-p)
+            gradient = ((1.0 - y01) - y01 * e) / (1.0 + e)
+        else:
+            gradient = math.exp(p) - y01
+        return _log1pexp(p) - y01 * p, gradient
+    if code == HUBER:
+        abserr = abs(y - p)
+        if abserr <= param:
+            value = 0.5 * abserr * abserr
+        else:
+            value = param * (abserr - 0.5 * param)
+        return value, loss_gradient(code, param, y, p)
+    return loss_value(code, param, y, p), loss_gradient(code, param, y, p)
+
+
+@_jit
+def _log1pexp(x):
+    """``log(1 + exp(x))`` by scikit-learn's cases."""
+    if x <= -37.0:
+        return math.exp(x)
+    if x <= -2.0:
+        return math.log1p(math.exp(x))
+    if x <= 18.0:
+        return math.log(1.0 + math.exp(x))
+    if x <= 33.3:
+        return x + math.exp(-x)
+    return x
+
+
+@_jit
 def weighted_loss_sum(code, param, y, raw, weight):
     """``Σ weightᵢ · loss(yᵢ, rawᵢ)``, summed in float64."""
     if code == LOG_LOSS:

@@ -29,7 +29,8 @@ def run_compiled_epoch(objective, state, order, batch_size, step_rule, schedule,
     # Fresh copies, so that arrays a caller still holds (an earlier iterate)
     # never change. The kernel sees them as K × n_features views, K = 1 for
     # a single coefficient vector.
-    coef = np.array(state.coef, dtype=dtype, order="C")
+    scaled, wscale = _scaled_coef(state)
+    coef = np.array(scaled, dtype=dtype, order="C")
     average_coef = np.array(state.average_coef, dtype=dtype, order="C")
     l1_applied = np.array(state.l1_applied, dtype=np.float64, order="C")
     shape = (1 if one_row else objective.n_classes, coef.shape[-1])
@@ -52,6 +53,7 @@ def run_compiled_epoch(objective, state, order, batch_size, step_rule, schedule,
         n_clipped=np.zeros(1, dtype=np.int64),
         running_norms=_running_norms(state, shape[0]),
         average_reference=np.array(state.average_reference, dtype=np.float64),
+        weight_scale=np.array([wscale]),
     )
     settings = _settings(objective, state, batch_size, step_rule, schedule, average)
     weight, weight_scale = row_weights(objective, batch_size)
@@ -68,7 +70,7 @@ def run_compiled_epoch(objective, state, order, batch_size, step_rule, schedule,
     if state.running_norms is not None:
         state.running_norms = kernel_state.running_norms
         state.running_objective = running_sum / objective.n_samples
-    state.coef = coef
+    _set_scaled_coef(state, coef, float(kernel_state.weight_scale[0]))
     state.intercept = _from_rows(kernel_state.intercept, one_row, dtype)
     state.average_coef = average_coef
     state.average_intercept = _from_rows(kernel_state.average_intercept, one_row, dtype)
@@ -80,7 +82,23 @@ def run_compiled_epoch(objective, state, order, batch_size, step_rule, schedule,
             intercept=_from_rows(kernel_state.velocity_intercept, one_row, dtype),
         )
     objective.n_clipped += int(kernel_state.n_clipped[0])
-    return loss_sum / weight_scale / objective.n_samples + objective.penalty.value(coef)
+    return loss_sum / weight_scale / objective.n_samples + objective.penalty.value(state.coef)
+
+
+def _scaled_coef(state):
+    """``(v, wscale)`` where the last epoch left them, else ``(coef, 1)``."""
+    if state.scaled is not None and state.scaled[2] is state.coef:
+        return state.scaled[0], state.scaled[1]
+    return state.coef, 1.0
+
+
+def _set_scaled_coef(state, scaled, wscale):
+    """Set ``coef = wscale · v``, keeping ``v`` and ``wscale`` for the next epoch."""
+    if wscale == 1.0:
+        state.coef, state.scaled = scaled, None
+        return
+    state.coef = scaled * wscale
+    state.scaled = (scaled, wscale, state.coef)
 
 
 def row_weights(objective, batch_size):
@@ -148,6 +166,8 @@ def _settings(objective, state, batch_size, step_rule, schedule, average):
         loss_param=float(objective.loss.param),
         l2=float(objective.penalty.l2),
         l1=float(objective.penalty.l1),
+        penalty_alpha=float(objective.penalty.alpha),
+        l1_ratio=float(objective.penalty.l1_ratio),
         step_rule=int(step_code),
         momentum=float(momentum),
         schedule=int(schedule_code),

@@ -47,6 +47,9 @@ class EpochState:
     eta0 : float, the schedule's current ``eta0`` (``adaptive`` lowers it);
         None until the first epoch.
     average_coef, average_intercept : the running average (ASGD).
+    scaled : ``(v, wscale, coef)``: ``coef = wscale · v`` as the compiled
+        epoch left it, so that the next epoch goes on from ``v`` and
+        ``wscale`` (None: from ``coef``).
     schedule : the learning-rate schedule; None until the first epoch.
     running_norms, running_objective : scikit-learn's running ``‖w‖²`` and
         ``‖w‖₁`` (one row per coefficient row), and the epoch's running
@@ -60,7 +63,7 @@ class EpochState:
 
     # States saved before ``eta0`` was part of them take the schedule's.
     eta0 = None
-    running_norms = running_objective = None
+    running_norms = running_objective = scaled = None
 
     def __init__(self, coef, intercept, step_state, t=1.0):
         self.coef = coef
@@ -86,6 +89,8 @@ class EpochState:
         self.l1_applied = self.coef * 0
         self.average_reference = np.array([1.0, 0.0, 1.0])
         self.running_objective = self.running_norms = None
+        # The compiled epoch's (v, wscale, coef), carried from epoch to epoch.
+        self.scaled = None
         # A cached full gradient belongs to the data of the last call;
         # partial_fit brings new data.
         self.full_gradient = None

@@ -25,7 +25,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
-from skgd._loss._kernels import MAX_DLOSS, loss_value_gradient
+from skgd._loss._kernels import MAX_DLOSS, sgd_loss_gradient
 from skgd._schedules import learning_rate
 
 # Step rules.
@@ -46,10 +46,9 @@ _NO_RAISE = {"error_model": "numpy"}
 _INLINE = {"forceinline": True, **_NO_RAISE}
 _jit = njit(cache=True, nogil=True, **_NO_RAISE)
 _inline = njit(cache=True, nogil=True, **_INLINE)
-# Reassociation lets LLVM vectorize the row dot products (several partial
-# sums); NaN and inf semantics stay intact, so divergence is still detected.
-# The results are deterministic from run to run on one machine.
-_FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+# The norms' sums may reassociate (they only feed the stopping rule), but no
+# multiply-add may fuse: the axpys round as scikit-learn's do.
+_NO_FUSING = {"reassoc", "nsz"}
 
 
 class KernelState(NamedTuple):
@@ -78,6 +77,10 @@ class KernelState(NamedTuple):
     average_reference : ndarray of shape (3,), float64
         scikit-learn's lazy-average scalars ``(wscale, a, b)``, which decide
         how an L1 truncation moves its average (see :func:`truncation_gain`).
+    weight_scale : ndarray of shape (1,), float64
+        ``wscale``, with ``coef`` holding ``v``: the true coefficients are
+        ``wscale · v``. It carries over from epoch to epoch, as in
+        scikit-learn, where folding it in would round ``v`` differently.
     """
 
     coef: np.ndarray
@@ -91,6 +94,7 @@ class KernelState(NamedTuple):
     n_clipped: np.ndarray
     running_norms: np.ndarray
     average_reference: np.ndarray
+    weight_scale: np.ndarray
 
 
 class KernelSettings(NamedTuple):
@@ -104,6 +108,9 @@ class KernelSettings(NamedTuple):
         take the softmax cross-entropy.
     l2, l1 : float
         The penalty's strengths.
+    penalty_alpha, l1_ratio : float
+        Its ``alpha`` and ``l1_ratio``, from which the steps compute their
+        shrinkage and truncation as scikit-learn does.
     step_rule, momentum : int, float
         ``PLAIN``, ``MOMENTUM`` or ``NESTEROV``, and the momentum.
     schedule, eta0, power_t, alpha, optimal_init : int, float, float, float, float
@@ -127,6 +134,8 @@ class KernelSettings(NamedTuple):
     loss_param: float
     l2: float
     l1: float
+    penalty_alpha: float
+    l1_ratio: float
     step_rule: int
     momentum: float
     schedule: int
@@ -183,13 +192,14 @@ def run_epoch(rows, y, sample_weight, order, state, settings, t):
     # derivatives; the batch's weighted derivatives; a momentum step's gradient.
     scores = np.empty(n_classes)
     dloss = np.empty((settings.batch_size, n_classes))
+    row_weight = np.empty(settings.batch_size)
     grad = np.zeros_like(state.velocity)
     plain = settings.step_rule == PLAIN
     # Plain steps keep w = wscale·v, and the lazy average (A, a, b) of
     # _average_step, which starts as (average, 0, 1).
     lazy_average = plain and settings.average_start > 0
-    fold_below = 1e-2 if lazy_average else 1e-9
-    wscale, average_scale, average_norm = 1.0, 0.0, 1.0
+    wscale, average_scale, average_norm = state.weight_scale[0], 0.0, 1.0
+    settled_at = wscale
     loss_sum = running_sum = 0.0
     n_clipped = 0
     for start in range(0, n_rows, settings.batch_size):
@@ -212,20 +222,17 @@ def run_epoch(rows, y, sample_weight, order, state, settings, t):
             if settings.running_sums:
                 running_sum += value + _running_penalty(state.running_norms, settings)
             for c in range(n_classes):
-                dloss[k - start, c] = scores[c] * (sample_weight[i] / (stop - start))
+                dloss[k - start, c] = scores[c]
+            row_weight[k - start] = sample_weight[i] / (stop - start)
         eta = _step_size(settings, t)
         if plain:
-            wscale = _plain_step(
-                rows, order, start, stop, state, settings, dloss, eta, wscale, average_scale
+            batch = (start, stop, dloss, row_weight)
+            wscale = _plain_step(rows, order, batch, state, settings, eta, wscale, average_scale)
+            wscale, average_scale, average_norm, settled_at = _fold_when_small(
+                state, settings, lazy_average, wscale, average_scale, average_norm, settled_at
             )
-            if wscale < fold_below:
-                # Fold the scale back in before it underflows, and settle the
-                # lazy average: A + a·v cancels about as many digits as
-                # wscale has fallen since the last settling.
-                _settle(state, wscale, lazy_average, average_scale, average_norm)
-                wscale, average_scale, average_norm = 1.0, 0.0, 1.0
         else:
-            _momentum_step(rows, order, start, stop, state, settings, dloss, grad, eta)
+            _momentum_step(rows, order, start, stop, state, settings, dloss, row_weight, grad, eta)
         if 0 < settings.average_start <= t:
             weight = 1.0 / (t - settings.average_start + 1.0)
             average_scale, average_norm = _average_step(
@@ -238,10 +245,31 @@ def run_epoch(rows, y, sample_weight, order, state, settings, t):
                 rows, order, start, stop, state, settings, eta, wscale, average_scale, average_norm
             )
         t += 1.0
-    if lazy_average or wscale != 1.0:
-        _settle(state, wscale, lazy_average, average_scale, average_norm)
+    if lazy_average:
+        _settle(state, 1.0, lazy_average, average_scale, average_norm)
+    state.weight_scale[0] = wscale
     state.n_clipped[0] = n_clipped
     return loss_sum, running_sum, t
+
+
+@_inline
+def _fold_when_small(
+    state, settings, lazy_average, wscale, average_scale, average_norm, settled_at
+):
+    """Fold ``wscale`` into the weights, or settle the lazy average, when it has fallen.
+
+    The scale folds where scikit-learn folds its own (elsewhere ``v`` would
+    round differently). The lazy average settles alone whenever the scale
+    has fallen 100-fold since its last settling: ``A + a·v`` cancels about
+    as many digits as that. Returns the new ``(wscale, a, b, settled_at)``.
+    """
+    if wscale < settings.reference_fold:
+        _settle(state, wscale, lazy_average, average_scale, average_norm)
+        return 1.0, 0.0, 1.0, 1.0
+    if lazy_average and wscale < 1e-2 * settled_at:
+        _settle(state, 1.0, lazy_average, average_scale, average_norm)
+        return wscale, 0.0, 1.0, wscale
+    return wscale, average_scale, average_norm, settled_at
 
 
 @_inline
@@ -268,7 +296,7 @@ def _one_row_link(loss_code, loss_param, y, p):
 
     Returns ``(loss, derivative, 1 if it was clipped else 0)``.
     """
-    value, dloss = loss_value_gradient(loss_code, loss_param, y, p)
+    value, dloss = sgd_loss_gradient(loss_code, loss_param, y, p)
     if abs(dloss) > MAX_DLOSS:
         # Counted: a derivative this large means the fit has diverged.
         return value, math.copysign(MAX_DLOSS, dloss), 1
@@ -301,16 +329,25 @@ def _softmax_link(y, scores):
 
 
 @_inline
-def _plain_step(rows, order, start, stop, state, settings, dloss, eta, wscale, average_scale):
+def _plain_step(rows, order, batch, state, settings, eta, wscale, average_scale):
     """``w ← max(0, 1 − η·l2)·w − η g``, and the intercepts' step.
 
+    ``batch`` is ``(start, stop, dloss, row_weight)``: the batch's rows in
+    ``order``, their loss derivatives and their weights over the batch size.
+
     In scaled units ``w = wscale · v``, so that the L2 shrinkage costs O(1)
-    and a step O(nnz of the batch), as in scikit-learn's WeightVector. A
-    change of ``v`` moves the lazy average's ``A`` by ``−a`` times it (see
-    :func:`_average_step`). Returns the new ``wscale``.
+    and a step O(nnz of the batch), as in scikit-learn's WeightVector, with
+    its operations in its order: a row's update ``(−η·dloss)·weight`` moves
+    ``v`` by ``update / wscale`` times the row and the intercept by
+    ``update`` times the intercept decay. A change of ``v`` moves the lazy
+    average's ``A`` by ``−a`` times it (see :func:`_average_step`). Returns
+    the new ``wscale``.
     """
+    start, stop, dloss, row_weight = batch
     n_classes, n_features = state.coef.shape
-    shrink = 1.0 - eta * settings.l2
+    shrink = 1.0
+    if settings.l2 > 0.0:
+        shrink = 1.0 - ((1.0 - settings.l1_ratio) * eta) * settings.penalty_alpha
     if shrink <= 0.0:
         # The step would scale through zero: clamp at zero, as scikit-learn
         # does, and keep the lazy average A + a·v where it was.
@@ -324,21 +361,25 @@ def _plain_step(rows, order, start, stop, state, settings, dloss, eta, wscale, a
     _shrink_references(state, max(shrink, 0.0), settings.reference_fold)
     for k in range(start, stop):
         for c in range(n_classes):
-            if dloss[k - start, c] != 0.0:
-                scale = -eta * dloss[k - start, c] / wscale
+            update = (-eta * dloss[k - start, c]) * row_weight[k - start]
+            if update != 0.0:
+                scale = update / wscale
+                _row_axpy(rows, order[k], scale, state.coef, c)
                 if settings.running_sums:
-                    squares, absolutes = _row_axpy_norms(rows, order[k], scale, state.coef, c)
-                    state.running_norms[c, 0] = squares * wscale * wscale
-                    state.running_norms[c, 1] = absolutes * wscale
-                else:
-                    _row_axpy(rows, order[k], scale, state.coef, c)
+                    _running_norms(rows, order[k], state, c, wscale)
                 if average_scale != 0.0:
-                    scale *= -average_scale
-                    _row_axpy(rows, order[k], scale, state.average_coef, c)
-    if settings.fit_intercept:
-        for c in range(n_classes):
-            state.intercept[c] -= eta * _intercept_gradient(dloss, stop - start, c, settings)
+                    _row_axpy(rows, order[k], scale * -average_scale, state.average_coef, c)
+                if settings.fit_intercept:
+                    state.intercept[c] += update * settings.intercept_decay
     return wscale
+
+
+@_inline
+def _running_norms(rows, i, state, c, wscale):
+    """scikit-learn's ``‖w‖²`` and ``‖w‖₁`` after an update: over ``x_i``'s entries only."""
+    squares, absolutes = _row_norms(rows, i, state.coef, c)
+    state.running_norms[c, 0] = squares * wscale * wscale
+    state.running_norms[c, 1] = absolutes * wscale
 
 
 @_inline
@@ -346,7 +387,7 @@ def _shrink_references(state, shrink, reference_fold):
     """Scale scikit-learn's running norms and weight scale as its ``w.scale`` does.
 
     Its norms are those of the last row's update, scaled since (see
-    :func:`_row_axpy_norms`); its weight scale folds, and resets its lazy
+    :func:`_running_norms`); its weight scale folds, and resets its lazy
     average's ``(a, b)``, below ``reference_fold``.
     """
     for c in range(state.running_norms.shape[0]):
@@ -366,7 +407,7 @@ def _l1_step(rows, order, start, stop, state, settings, eta, wscale, average_sca
     scikit-learn. The truncation comes after the step's average, and moves
     the average by :func:`truncation_gain` times the weights' change.
     """
-    state.l1_total[0] += eta * settings.l1
+    state.l1_total[0] += (settings.l1_ratio * eta) * settings.penalty_alpha
     gain = truncation_gain(state.average_reference)
     # A change δ of v moves the average (A + a·v)/b by a·δ/b; this moves A
     # so that it moves by gain·wscale·δ instead.
@@ -377,7 +418,7 @@ def _l1_step(rows, order, start, stop, state, settings, eta, wscale, average_sca
 
 
 @_inline
-def _momentum_step(rows, order, start, stop, state, settings, dloss, grad, eta):
+def _momentum_step(rows, order, start, stop, state, settings, dloss, row_weight, grad, eta):
     """``b ← μ b + (g + l2·w + l1·sign(w))``, then ``w ← w − η b`` (Nesterov: ``− η (g + μ b)``).
 
     ``grad`` is scratch of the coefficients' shape. Momentum moves every
@@ -388,11 +429,11 @@ def _momentum_step(rows, order, start, stop, state, settings, dloss, grad, eta):
     for k in range(start, stop):
         for c in range(state.coef.shape[0]):
             if dloss[k - start, c] != 0.0:
-                _row_axpy(rows, order[k], dloss[k - start, c], grad, c)
+                _row_axpy(rows, order[k], dloss[k - start, c] * row_weight[k - start], grad, c)
     for c in range(state.coef.shape[0]):
         _momentum_row(state.coef, state.velocity, grad, c, eta, settings)
         if settings.fit_intercept:
-            g = _intercept_gradient(dloss, stop - start, c, settings)
+            g = _intercept_gradient(dloss, row_weight, stop - start, c, settings)
             velocity = momentum * state.velocity_intercept[c] + g
             state.velocity_intercept[c] = velocity
             if nesterov:
@@ -419,11 +460,11 @@ def _momentum_row(coef, velocity, grad, c, eta, settings):
 
 
 @_inline
-def _intercept_gradient(dloss, n_batch, c, settings):
-    """The batch's derivatives in raw prediction ``c``, summed, times the intercept decay."""
+def _intercept_gradient(dloss, row_weight, n_batch, c, settings):
+    """The batch's weighted derivatives in raw prediction ``c``, summed, times the decay."""
     total = 0.0
     for r in range(n_batch):
-        total += dloss[r, c]
+        total += dloss[r, c] * row_weight[r]
     return total * settings.intercept_decay
 
 
@@ -480,7 +521,11 @@ def _average_row(coef, average_coef, c, wscale, weight):
 
 @_inline
 def _settle(state, wscale, lazy_average, average_scale, average_norm):
-    """Fold ``wscale`` into the coefficients, and the lazy average into ``average_coef``."""
+    """Fold ``wscale`` into the coefficients, and the lazy average into ``average_coef``.
+
+    The average ``(A + a·v) / b`` is independent of ``wscale``: with
+    ``wscale = 1`` it settles alone.
+    """
     for c in range(state.coef.shape[0]):
         for j in range(state.coef.shape[1]):
             if lazy_average:
@@ -508,8 +553,8 @@ def _row_axpy(rows, i, scale, out, c):
     raise NotImplementedError("compiled only")
 
 
-def _row_axpy_norms(rows, i, scale, out, c):
-    """``out[c] += scale · x_i``; returns ``Σ out[c, j]²`` and ``Σ |out[c, j]|`` over its entries.
+def _row_norms(rows, i, coef, c):
+    """``Σ coef[c, j]²`` and ``Σ |coef[c, j]|`` over ``x_i``'s entries.
 
     scikit-learn's ``WeightVector.add`` keeps these as the norms of ``w``:
     over every feature of a dense row, over the stored entries of a CSR row.
@@ -575,26 +620,27 @@ def _row_truncate_l1_impl(rows, i, state, c, wscale, l1_total, correction):
     return dense
 
 
-@overload(_row_axpy_norms, jit_options=_INLINE)
-def _row_axpy_norms_impl(rows, i, scale, out, c):
+@overload(_row_norms, jit_options=_INLINE)
+def _row_norms_impl(rows, i, coef, c):
     if _is_csr(rows):
 
-        def csr(rows, i, scale, out, c):
-            return _csr_row_axpy_norms(rows[1], rows[2], rows[3], i, scale, out, c)
+        def csr(rows, i, coef, c):
+            return _csr_row_norms(rows[2], rows[3], i, coef, c)
 
         return csr
 
-    def dense(rows, i, scale, out, c):
-        return _dense_row_axpy_norms(rows[0], i, scale, out, c)
+    def dense(rows, i, coef, c):
+        return _dense_row_norms(coef, c)
 
     return dense
 
 
-# Reassociation vectorizes the dense rows' loops. On CSR rows it would turn
-# coef[c, indices[k]] into AVX2 gathers, which are slower than scalar loads
-# on the machines measured (an epoch 30% slower), so the CSR loops keep IEEE
-# order.
-@njit(fastmath=_FASTMATH, **_INLINE)
+# The dot products add in row order, as scikit-learn's do: sgd's first steps
+# can be large enough (eta above 10) to amplify a last-bit difference to a
+# different model within 20 epochs. The axpys may vectorize (no reduction)
+# but never fuse a multiply-add, which rounds once where scikit-learn rounds
+# twice.
+@_inline
 def _dense_row_dot(X, i, coef, c):
     acc = 0.0
     for j in range(X.shape[1]):
@@ -602,39 +648,27 @@ def _dense_row_dot(X, i, coef, c):
     return acc
 
 
-@njit(fastmath=_FASTMATH, **_INLINE)
+@njit(fastmath=_NO_FUSING, **_INLINE)
 def _dense_row_axpy(X, i, scale, out, c):
     for j in range(X.shape[1]):
         out[c, j] += scale * X[i, j]
 
 
-@njit(fastmath=_FASTMATH, **_INLINE)
-def _dense_row_axpy_norms(X, i, scale, out, c):
+@njit(fastmath=_NO_FUSING, **_INLINE)
+def _dense_row_norms(coef, c):
     squares = absolutes = 0.0
-    for j in range(X.shape[1]):
-        out[c, j] += scale * X[i, j]
-        squares += out[c, j] * out[c, j]
-        absolutes += abs(out[c, j])
+    for j in range(coef.shape[1]):
+        squares += coef[c, j] * coef[c, j]
+        absolutes += abs(coef[c, j])
     return squares, absolutes
 
 
 @_inline
 def _csr_row_dot(data, indices, indptr, i, coef, c):
-    # Four partial sums, unrolled by hand: the additions no longer wait on
-    # each other, and the order stays fixed (deterministic).
-    start, stop = indptr[i], indptr[i + 1]
-    acc0 = acc1 = acc2 = acc3 = 0.0
-    k = start
-    while k + 4 <= stop:
-        acc0 += data[k] * coef[c, indices[k]]
-        acc1 += data[k + 1] * coef[c, indices[k + 1]]
-        acc2 += data[k + 2] * coef[c, indices[k + 2]]
-        acc3 += data[k + 3] * coef[c, indices[k + 3]]
-        k += 4
-    while k < stop:
-        acc0 += data[k] * coef[c, indices[k]]
-        k += 1
-    return (acc0 + acc1) + (acc2 + acc3)
+    acc = 0.0
+    for k in range(indptr[i], indptr[i + 1]):
+        acc += data[k] * coef[c, indices[k]]
+    return acc
 
 
 @_inline
@@ -644,13 +678,11 @@ def _csr_row_axpy(data, indices, indptr, i, scale, out, c):
 
 
 @_inline
-def _csr_row_axpy_norms(data, indices, indptr, i, scale, out, c):
+def _csr_row_norms(indices, indptr, i, coef, c):
     squares = absolutes = 0.0
     for k in range(indptr[i], indptr[i + 1]):
-        j = indices[k]
-        out[c, j] += scale * data[k]
-        squares += out[c, j] * out[c, j]
-        absolutes += abs(out[c, j])
+        squares += coef[c, indices[k]] * coef[c, indices[k]]
+        absolutes += abs(coef[c, indices[k]])
     return squares, absolutes
 
 
@@ -664,17 +696,16 @@ def _truncate_l1(state, c, j, wscale, l1_total, correction):
     ``δ`` of the weight moves the lazy average's ``A`` by ``correction · δ``
     (see :func:`_l1_step`).
     """
-    w = wscale * state.coef[c, j]
-    if w > 0.0:
-        w_new = max(0.0, w - (l1_total + state.l1_applied[c, j]))
-    elif w < 0.0:
-        w_new = min(0.0, w + (l1_total - state.l1_applied[c, j]))
+    z = state.coef[c, j]
+    if wscale * z > 0.0:
+        new = max(0.0, z - (l1_total + state.l1_applied[c, j]) / wscale)
+    elif wscale * z < 0.0:
+        new = min(0.0, z + (l1_total - state.l1_applied[c, j]) / wscale)
     else:
         return
-    state.l1_applied[c, j] += w_new - w
-    new = w_new / wscale
+    state.l1_applied[c, j] += wscale * (new - z)
     if correction != 0.0:
-        state.average_coef[c, j] += correction * (new - state.coef[c, j])
+        state.average_coef[c, j] += correction * (new - z)
     state.coef[c, j] = new
 
 
