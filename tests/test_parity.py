@@ -425,8 +425,6 @@ def test_same_seed_same_model_at_the_defaults(index, case, layout):
     _assert_same_model(got, expected)
 
 
-# Open in issue 14: early stopping, which scikit-learn runs over all rows
-# in its shuffled order, skipping the validation rows.
 ONE_AT_A_TIME = [
     ("GDClassifier", "multiclass", "log_loss"),
     ("GDClassifier", "binary", "hinge"),
@@ -440,6 +438,10 @@ OPTIONS = [
     {"n_iter_no_change": 2},
     {"n_iter_no_change": 10},
     {"penalty": "l1", "average": True},
+    # Without an L2 part: scikit-learn then scores the weights skgd scores
+    # (see test_early_stopping_scores_the_shrunk_weights).
+    {"early_stopping": True, "penalty": None},
+    {"early_stopping": True, "penalty": "l1"},
 ]
 
 
@@ -447,6 +449,10 @@ def _one_at_a_time():
     for name, data, loss in ONE_AT_A_TIME:
         for options in OPTIONS:
             if name == "GDRegressor" and "class_weight" in options:
+                continue
+            if loss == "log_loss" and "early_stopping" in options:
+                # scikit-learn's validation score is wrong there (see
+                # test_log_loss_early_stopping_scores_as_scikit_learn_cannot).
                 continue
             yield name, data, {"loss": loss, **options}
 
@@ -496,3 +502,62 @@ def test_balanced_class_weight_in_partial_fit_raises_as_in_scikit_learn():
     with pytest.raises(ValueError) as ours:
         GDClassifier(class_weight="balanced").partial_fit(X, y, classes=np.unique(y))
     assert str(ours.value) == str(theirs.value)
+
+
+def test_early_stopping_scores_the_shrunk_weights(monkeypatch):
+    # The one deliberate difference. scikit-learn scores the validation set
+    # with the weight vector before its pending L2 shrink (WeightVector's
+    # unscaled weights), skgd with the weights themselves.
+    from sklearn.linear_model import _stochastic_gradient
+
+    X, y = PARITY_DATA["regression"]
+    settings = {"penalty": "l2", "alpha": 0.01, "early_stopping": True, "max_iter": 1}
+    seen = []
+    scorer = _stochastic_gradient._ValidationScoreCallback.__call__
+    monkeypatch.setattr(
+        _stochastic_gradient._ValidationScoreCallback,
+        "__call__",
+        lambda self, coef, intercept: seen.append(coef.copy()) or scorer(self, coef, intercept),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = SGDRegressor(random_state=0, **settings).fit(X, y)
+        ours = GDRegressor(random_state=0, **settings)
+        own_scorer = ours._validation_scorer
+        scored = []
+
+        def recording_scorer(*data):
+            score = own_scorer(*data)
+            return lambda coef, intercept: scored.append(coef.copy()) or score(coef, intercept)
+
+        monkeypatch.setattr(ours, "_validation_scorer", recording_scorer)
+        ours.fit(X, y)
+    # scikit-learn's scored vector is its weights over the pending scale...
+    scale = theirs.coef_ / seen[-1]
+    np.testing.assert_allclose(scale, scale[0], rtol=1e-12)
+    assert abs(scale[0] - 1.0) > 1e-3
+    # ...skgd's, the weights it returns; and both fits are the same model.
+    np.testing.assert_array_equal(scored[-1], ours.coef_)
+    _assert_same_model(ours, theirs)
+
+
+def test_log_loss_early_stopping_scores_as_scikit_learn_cannot(monkeypatch):
+    # scikit-learn scores a one-vs-rest log-loss problem with labels in {0, 1}
+    # and its classes set to {-1, 1}: a validation row counts as right only
+    # when it is positive and predicted positive. skgd scores the accuracy.
+    from sklearn.linear_model import _stochastic_gradient
+
+    X, y = PARITY_DATA["binary"]
+    seen = []
+    scorer = _stochastic_gradient._ValidationScoreCallback.__call__
+
+    def recording(self, coef, intercept):
+        seen.append((self.estimator.classes_, np.unique(self.y_val)))
+        return scorer(self, coef, intercept)
+
+    monkeypatch.setattr(_stochastic_gradient._ValidationScoreCallback, "__call__", recording)
+    SGDClassifier(loss="log_loss", early_stopping=True, random_state=0).fit(X, y)
+    classes, labels = seen[0]
+    assert classes.tolist() == [-1, 1] and labels.tolist() == [0, 1]
+    ours = GDClassifier(loss="log_loss", early_stopping=True, random_state=0).fit(X, y)
+    assert ours.score(X, y) > 0.8

@@ -224,6 +224,8 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         step_rule, batch_size = row.step_rule(params), row.sampler(params)
         max_iter, tol = (1, None) if partial else (self.max_iter, self.tol)
 
+        held_out_on_host = None if held_out is None else move_to(held_out, xp=np, device="cpu")
+
         def solve_one(k):
             X_k, y_k, weight_k = X, targets[k], weights[k]
             validation_score = None
@@ -234,14 +236,19 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
                 )
                 X_k, y_k, weight_k = X[~held_out], y_k[~held_out], weight_k[~held_out]
             objective = self._objective(loss, X_k, y_k, weight_k, n_classes)
+            objective.held_out = held_out_on_host
             monitor = None if tasks is None else tasks.monitor(k)
             settings = SolveSettings(params, max_iter, tol, seeds[k], validation_score, partial)
+            t_start = states[k].t
             try:
                 # The state is updated in place: a later partial_fit goes on from it.
                 result = row.run(objective, states[k], step_rule, batch_size, settings, monitor)
             finally:
                 # Now, not when a failed fit's traceback is collected.
                 objective.close()
+            if held_out is not None and batch_size == 1:
+                # scikit-learn's t_ counts the validation rows too.
+                result = result._replace(t=t_start + result.n_iter * X.shape[0])
             if monitor is not None:
                 monitor.close()
             return result

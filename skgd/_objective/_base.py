@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils._array_api import get_namespace, get_namespace_and_device
 
-from skgd._objective._rows import RowOrder
+from skgd._objective._rows import RowOrder, RowOrderWithout
 
 
 class Objective:
@@ -47,6 +47,9 @@ class Objective:
     fused_passes = False
     #: How many line-search trials one pass of :meth:`trial_evaluations` returns.
     trials_per_pass = 1
+    #: The rows of the whole data held out for early stopping (a boolean
+    #: mask on the host), which the row order skips as scikit-learn's does.
+    held_out = None
     #: An epoch runner for data held in blocks (see :mod:`skgd._dask._epoch`),
     #: used by the sampled-row solvers in place of their own; None: their own.
     blockwise_epoch = None
@@ -94,6 +97,8 @@ class Objective:
 
         Returns an object whose ``next(shuffle)`` gives the next epoch's order.
         """
+        if self.held_out is not None:
+            return RowOrderWithout(self.held_out, seed)
         return RowOrder(self.n_samples, seed)
 
     def close(self):

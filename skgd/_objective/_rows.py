@@ -35,6 +35,32 @@ class RowOrder:
         return self.index
 
 
+class RowOrderWithout:
+    """scikit-learn's row order over all rows, less the ``held_out`` ones.
+
+    scikit-learn's early stopping shuffles every row and skips the
+    validation rows; the order is given as indices among the other rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd._objective._rows import RowOrderWithout
+    >>> rows = RowOrderWithout(np.array([False, True, False, False]), seed=0)
+    >>> rows.next(shuffle=False).tolist()
+    [0, 1, 2]
+    """
+
+    def __init__(self, held_out, seed):
+        self.rows = RowOrder(held_out.shape[0], seed)
+        self.held_out = held_out
+        self.position = np.cumsum(~held_out) - 1
+
+    def next(self, shuffle):
+        """The next epoch's order of the rows that are not held out."""
+        index = self.rows.next(shuffle)
+        return self.position[index[~self.held_out[index]]]
+
+
 @njit(cache=True, nogil=True)
 def _shuffle(index, seed):
     """scikit-learn's ``SequentialDataset.shuffle``: the state is a uint32, in an int64."""

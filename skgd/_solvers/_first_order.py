@@ -245,7 +245,8 @@ class _StoppingRule:
         if self.validation_score is None:
             criterion = value if state.running_objective is None else state.running_objective
         else:
-            criterion = -self.validation_score(*final_coef(state, average))
+            # The current iterate, averaged or not, as scikit-learn scores it.
+            criterion = -self.validation_score(state.coef, state.intercept)
         self.no_improvement = self.no_improvement + 1 if criterion > self.best - tol else 0
         self.best = min(self.best, criterion)
         if self.on_gradient:
