@@ -471,14 +471,18 @@ def test_same_seed_same_model_with_each_option(name, data, params, layout):
     _assert_same_model(got, expected)
 
 
-# Open in issue 14: averaged partial_fit of the classifiers.
-PARTIAL_FIT_CASES = [(*case, False) for case in ONE_AT_A_TIME] + [
-    ("GDRegressor", "regression", "squared_error", 5)
+PARTIAL_FIT_CASES = [(*case, {}) for case in ONE_AT_A_TIME] + [
+    ("GDRegressor", "regression", "squared_error", {"average": 5}),
+    # Averaged, the classifiers match without an intercept: with one,
+    # scikit-learn does not carry it from call to call (see
+    # test_averaged_partial_fit_carries_the_intercept).
+    ("GDClassifier", "binary", "hinge", {"average": 5, "fit_intercept": False}),
+    ("GDClassifier", "multiclass", "log_loss", {"average": 5, "fit_intercept": False}),
 ]
 
 
-@pytest.mark.parametrize("name, data, loss, average", PARTIAL_FIT_CASES)
-def test_partial_fit_in_chunks_gives_the_same_model(name, data, loss, average):
+@pytest.mark.parametrize("name, data, loss, options", PARTIAL_FIT_CASES, ids=str)
+def test_partial_fit_in_chunks_gives_the_same_model(name, data, loss, options):
     # Four chunks, three passes: the rows, the schedule's counter and the
     # averages carry over from call to call as in scikit-learn.
     ours, theirs = ESTIMATORS[name]
@@ -486,13 +490,27 @@ def test_partial_fit_in_chunks_gives_the_same_model(name, data, loss, average):
     extra = {} if name == "GDRegressor" else {"classes": np.unique(y)}
     models = []
     for cls in (theirs, ours):
-        model = cls(loss=loss, random_state=0, average=average)
+        model = cls(loss=loss, random_state=0, **options)
         for _ in range(3):
             for chunk in np.array_split(np.arange(X.shape[0]), 4):
                 model.partial_fit(X[chunk], y[chunk], **extra)
         models.append(model)
     expected, got = models
     _assert_same_model(got, expected)
+
+
+def test_averaged_partial_fit_carries_the_intercept():
+    # scikit-learn's averaged binary classifier keeps the intercept it had
+    # before averaging began and restarts each partial_fit call from it;
+    # skgd goes on from where the last call left it.
+    X, y = PARITY_DATA["binary"]
+    theirs = SGDClassifier(average=1, random_state=0)
+    ours = GDClassifier(average=1, random_state=0)
+    for chunk in np.array_split(np.arange(X.shape[0]), 4):
+        theirs.partial_fit(X[chunk], y[chunk], classes=[0, 1])
+        ours.partial_fit(X[chunk], y[chunk], classes=[0, 1])
+    assert theirs._standard_intercept.tolist() == [0.0]
+    assert ours._solver_states[0].intercept != 0.0
 
 
 def test_balanced_class_weight_in_partial_fit_raises_as_in_scikit_learn():
