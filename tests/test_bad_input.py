@@ -267,6 +267,20 @@ def test_a_constant_step_above_two_over_l_raises_when_it_blows_up():
     assert epoch < 100
 
 
+def test_an_overflow_says_so_as_scikit_learn_does_then_what_to_change():
+    # Features of 1e200: the first epoch's weights overflow. The message
+    # opens as scikit-learn's does, so code that matches on it keeps working.
+    X = np.random.RandomState(0).normal(size=(100, 3)) * 1e200
+    y = (X[:, 0] > 0).astype(int)
+    est = GDClassifier(random_state=0)
+    with pytest.raises(ValueError) as info:
+        est.fit(X, y)
+    message = str(info.value)
+    assert message.startswith("Floating-point under-/overflow occurred at epoch #1.")
+    assert "scale the features first" in message and "learning_rate" in message
+    assert not hasattr(est, "coef_")
+
+
 def test_a_warm_start_far_from_the_optimum_is_not_divergence():
     # The threshold counts from the starting point: a fit that starts at a
     # huge objective and improves is no divergence.

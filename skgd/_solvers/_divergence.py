@@ -66,12 +66,30 @@ def predictions_overflow(objective, coef, intercept):
     return not bool(np.all(np.isfinite(raw)))
 
 
+def check_epoch(state, value, schedule, diverged_above, epoch):
+    """Raise if the epoch overflowed, or if a step that cannot shrink blew the objective up."""
+    if not is_finite(state, value):
+        raise_overflow(epoch, schedule)
+    if not schedule.can_recover and value > diverged_above:
+        raise_diverged(epoch, schedule)
+
+
+def raise_overflow(epoch, schedule):
+    """A value became infinite or NaN: scikit-learn's message, then what to change."""
+    raise ValueError(
+        f"Floating-point under-/overflow occurred at epoch #{epoch}. Scaling input "
+        "data with StandardScaler or MinMaxScaler might help. The fit diverged: the "
+        "coefficients, the predictions or the objective became infinite or NaN: scale "
+        "the features first (for example with StandardScaler in a Pipeline), or, for "
+        f"scaled features, take a smaller step: {schedule.divergence_advice()}."
+    )
+
+
 def raise_diverged(epoch, schedule):
     raise ValueError(
-        f"The fit diverged (epoch {epoch}): the coefficients or the objective became "
-        f"infinite or NaN, or the objective grew over {DIVERGENCE_GROWTH:g} times "
-        "above its starting value, or loss derivatives were still beyond 1e12 at "
-        "the end. "
+        f"The fit diverged (epoch {epoch}): the objective grew over "
+        f"{DIVERGENCE_GROWTH:g} times above its starting value, or loss derivatives "
+        "were still beyond 1e12 at the end. "
         f"The step size is too large for this data: {schedule.divergence_advice()}, or "
         "scale the features first (for example with StandardScaler in a Pipeline)."
     )

@@ -26,11 +26,12 @@ from sklearn.utils.validation import check_random_state
 from skgd._penalty import truncate_l1
 from skgd._solvers import _compiled_epoch, _kernels
 from skgd._solvers._divergence import (
+    check_epoch,
     divergence_threshold,
-    is_finite,
     max_abs,
     predictions_overflow,
     raise_diverged,
+    raise_overflow,
 )
 from skgd._solvers._result import SolverResult
 
@@ -178,9 +179,7 @@ def first_order_solve(
         objective.n_clipped = 0
         with np.errstate(over="ignore", invalid="ignore"):
             value = run_epoch(objective, state, order, batch_size, step_rule, schedule, average)
-        if not is_finite(state, value) or (not schedule.can_recover and value > diverged_above):
-            # A constant step that blew the objective up cannot recover.
-            raise_diverged(epoch, schedule)
+        check_epoch(state, value, schedule, diverged_above, epoch)
         loss_curve.append(value)
         if verbose:
             _print_epoch(objective, state, epoch, value, batch_size, started)
@@ -199,7 +198,7 @@ def first_order_solve(
         raise_diverged(epoch, schedule)
     coef, intercept = final_coef(state, average)
     if predictions_overflow(objective, coef, intercept):
-        raise_diverged(epoch, schedule)
+        raise_overflow(epoch, schedule)
     return SolverResult(coef, intercept, epoch, state.t, converged, loss_curve, message, stopped)
 
 
