@@ -457,18 +457,20 @@ def _one_at_a_time():
             yield name, data, {"loss": loss, **options}
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("layout", ["dense", "csr"])
 @pytest.mark.parametrize("name, data, params", list(_one_at_a_time()), ids=str)
-def test_same_seed_same_model_with_each_option(name, data, params, layout):
+def test_same_seed_same_model_with_each_option(name, data, params, layout, dtype):
     ours, theirs = ESTIMATORS[name]
     X, y = PARITY_DATA[data]
+    X = X.astype(dtype)
     X = sp.csr_matrix(X) if layout == "csr" else X
     settings = {"random_state": 0, **_with_class_weight(params, y)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         expected = theirs(**settings).fit(X, y)
         got = ours(**settings).fit(X, y)
-    _assert_same_model(got, expected)
+    _assert_same_model(got, expected, dtype)
 
 
 PARTIAL_FIT_CASES = [(*case, {}) for case in ONE_AT_A_TIME] + [

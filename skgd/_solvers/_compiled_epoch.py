@@ -32,7 +32,7 @@ def run_compiled_epoch(objective, state, order, batch_size, step_rule, schedule,
     scaled, wscale = _scaled_coef(state)
     coef = np.array(scaled, dtype=dtype, order="C")
     average_coef = np.array(state.average_coef, dtype=dtype, order="C")
-    l1_applied = np.array(state.l1_applied, dtype=np.float64, order="C")
+    l1_applied = np.array(state.l1_applied, dtype=dtype, order="C")
     shape = (1 if one_row else objective.n_classes, coef.shape[-1])
     momentum = state.step_state is not None
     if momentum:

@@ -65,7 +65,7 @@ class KernelState(NamedTuple):
     average_coef : ndarray of shape (K, n_features)
         The running average (ASGD), in the coefficients' dtype.
     average_intercept : ndarray of shape (K,), float64
-    l1_applied : ndarray of shape (K, n_features), float64
+    l1_applied : ndarray of shape (K, n_features), in the coefficients' dtype
         The L1 penalty each weight did receive (cumulative truncation).
     l1_total : ndarray of shape (1,), float64
         The L1 penalty a weight could have received so far.
@@ -210,7 +210,7 @@ def run_epoch(rows, y, sample_weight, order, state, settings, t):
             i = order[k]
             _prefetch_ahead(rows, y, sample_weight, order, k)
             for c in range(n_classes):
-                scores[c] = wscale * _row_dot(rows, i, state.coef, c) + state.intercept[c]
+                scores[c] = _raw_prediction(rows, i, state, c, wscale)
             if n_classes == 1:
                 value, scores[0], clipped = _one_row_link(
                     settings.loss_code, settings.loss_param, y[i], scores[0]
@@ -250,6 +250,14 @@ def run_epoch(rows, y, sample_weight, order, state, settings, t):
     state.weight_scale[0] = wscale
     state.n_clipped[0] = n_clipped
     return loss_sum, running_sum, t
+
+
+@_inline
+def _raw_prediction(rows, i, state, c, wscale):
+    """``wscale · (x_i · v) + intercept``, the product in the coefficients' dtype as in
+    scikit-learn's ``WeightVector.dot``."""
+    dot = _in_coef_type(wscale * _row_dot(rows, i, state.coef, c), state.coef)
+    return dot + state.intercept[c]
 
 
 @_inline
@@ -357,13 +365,17 @@ def _plain_step(rows, order, batch, state, settings, eta, wscale, average_scale)
                 state.coef[c, j] = 0.0
         wscale = 1.0
     else:
-        wscale *= shrink
+        # WeightVector.scale takes the factor in the coefficients' dtype.
+        wscale *= _in_coef_type(shrink, state.coef)
     _shrink_references(state, max(shrink, 0.0), settings.reference_fold)
     for k in range(start, stop):
         for c in range(n_classes):
             update = (-eta * dloss[k - start, c]) * row_weight[k - start]
             if update != 0.0:
-                scale = update / wscale
+                # WeightVector.add: the quotient in the coefficients' dtype,
+                # the product in float64.
+                coef_wscale = _in_coef_type(wscale, state.coef)
+                scale = np.float64(_in_coef_type(update, state.coef) / coef_wscale)
                 _row_axpy(rows, order[k], scale, state.coef, c)
                 if settings.running_sums:
                     _running_norms(rows, order[k], state, c, wscale)
@@ -526,13 +538,15 @@ def _settle(state, wscale, lazy_average, average_scale, average_norm):
     The average ``(A + a·v) / b`` is independent of ``wscale``: with
     ``wscale = 1`` it settles alone.
     """
+    # scikit-learn scales by wscale in the coefficients' dtype.
+    coef_wscale = _in_coef_type(wscale, state.coef)
     for c in range(state.coef.shape[0]):
         for j in range(state.coef.shape[1]):
             if lazy_average:
                 state.average_coef[c, j] = (
                     state.average_coef[c, j] + average_scale * state.coef[c, j]
                 ) / average_norm
-            state.coef[c, j] *= wscale
+            state.coef[c, j] *= coef_wscale
 
 
 # Row access, specialized at compile time: ``rows`` is ``(X, data, indices,
@@ -565,6 +579,19 @@ def _row_norms(rows, i, coef, c):
 def _row_truncate_l1(rows, i, state, c, wscale, l1_total, correction):
     """L1 truncation of row ``c`` over ``x_i``'s entries (see :func:`_truncate_l1`)."""
     raise NotImplementedError("compiled only")
+
+
+def _in_coef_type(value, like):
+    """``value`` in the dtype of ``like`` (an array or a scalar): float32 or float64."""
+    raise NotImplementedError("compiled only")
+
+
+@overload(_in_coef_type, jit_options=_INLINE)
+def _in_coef_type_impl(value, like):
+    dtype = like.dtype if isinstance(like, types.Array) else like
+    if dtype == types.float32:
+        return lambda value, like: np.float32(value)
+    return lambda value, like: np.float64(value)
 
 
 def _is_csr(rows):
@@ -698,12 +725,12 @@ def _truncate_l1(state, c, j, wscale, l1_total, correction):
     """
     z = state.coef[c, j]
     if wscale * z > 0.0:
-        new = max(0.0, z - (l1_total + state.l1_applied[c, j]) / wscale)
+        new = _in_coef_type(max(0.0, z - (l1_total + state.l1_applied[c, j]) / wscale), z)
     elif wscale * z < 0.0:
-        new = min(0.0, z + (l1_total - state.l1_applied[c, j]) / wscale)
+        new = _in_coef_type(min(0.0, z + (l1_total - state.l1_applied[c, j]) / wscale), z)
     else:
         return
-    state.l1_applied[c, j] += wscale * (new - z)
+    state.l1_applied[c, j] += wscale * (np.float64(new) - z)
     if correction != 0.0:
         state.average_coef[c, j] += correction * (new - z)
     state.coef[c, j] = new
