@@ -1,6 +1,9 @@
 """When a first-order fit has diverged, and what the error then says."""
 
+import warnings
+
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._array_api import get_namespace
 
 # A fit whose objective ends this many times above both the all-zero
@@ -87,9 +90,27 @@ def raise_overflow(epoch, schedule):
 
 def raise_diverged(epoch, schedule):
     raise ValueError(
-        f"The fit diverged (epoch {epoch}): the objective grew over "
-        f"{DIVERGENCE_GROWTH:g} times above its starting value, or loss derivatives "
-        "were still beyond 1e12 at the end. "
-        f"The step size is too large for this data: {schedule.divergence_advice()}, or "
-        "scale the features first (for example with StandardScaler in a Pipeline)."
+        _diverged(
+            epoch,
+            schedule,
+            f"the objective grew over {DIVERGENCE_GROWTH:g} times above its starting value",
+        )
+    )
+
+
+def warn_diverged(epoch, schedule):
+    """The fit ended finite but blown up: a ConvergenceWarning that says what to change."""
+    what = (
+        "it ended with loss derivatives beyond 1e12 or an objective over "
+        f"{DIVERGENCE_GROWTH:g} times above its starting value, and its coefficients "
+        "are returned as they are"
+    )
+    warnings.warn(_diverged(epoch, schedule, what), ConvergenceWarning, stacklevel=5)
+
+
+def _diverged(epoch, schedule, what):
+    return (
+        f"The fit diverged (epoch {epoch}): {what}. The step size is too large for "
+        f"this data: {schedule.divergence_advice()}, or scale the features first (for "
+        "example with StandardScaler in a Pipeline)."
     )

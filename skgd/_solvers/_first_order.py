@@ -30,8 +30,8 @@ from skgd._solvers._divergence import (
     divergence_threshold,
     max_abs,
     predictions_overflow,
-    raise_diverged,
     raise_overflow,
+    warn_diverged,
 )
 from skgd._solvers._result import SolverResult
 
@@ -193,9 +193,10 @@ def first_order_solve(
     if objective.n_clipped or loss_curve[-1] > diverged_above:
         # Loss derivatives beyond 1e12 in the last epoch, or an objective far
         # above where the fit started: the blown-up regime that a large early
-        # step can pass through (and recover from as the schedule decays),
-        # but that no fit may end in.
-        raise_diverged(epoch, schedule)
+        # step can pass through (and recover from as the schedule decays).
+        # The model is finite, as scikit-learn's SGD returns it there: it
+        # comes with a warning that says what to change.
+        warn_diverged(epoch, schedule)
     coef, intercept = final_coef(state, average)
     if predictions_overflow(objective, coef, intercept):
         raise_overflow(epoch, schedule)
