@@ -10,8 +10,8 @@ FIRST_ORDER = ("batch", *STOCHASTIC)
 
 # Several checks fit regressors on features around 100 (rng.normal(loc=100)).
 # There scikit-learn's default step (eta0=0.01) diverges for squared error:
-# SGDRegressor returns coefficients of ~1e11, skgd raises a ValueError that
-# says so. Even eta0=1e-4 is unstable there (eta·||x||² ≈ 2), while 1e-5
+# SGDRegressor returns coefficients of ~1e11, and skgd the same with a warning
+# that says so. Even eta0=1e-4 is unstable there (eta·||x||² ≈ 2), while 1e-5
 # learns too little on the other checks' data. The regressors therefore take
 # the 'adaptive' schedule from 1e-4, which divides the step by 5 whenever the
 # objective stops improving, or the backtracking line search for batch
