@@ -40,7 +40,7 @@ NESTEROV = 2
 # slower. So the helpers are inlined into the epoch (``forceinline``), and
 # float division by zero gives inf or nan instead of raising (NumPy's error
 # model): no divisor here is ever zero (the weight scale stays above
-# ``fold_below``, the losses divide by ``1 + e`` with ``e ≥ 0``), and a fit
+# ``settings.reference_fold``, the losses divide by ``1 + e`` with ``e ≥ 0``), and a fit
 # that overflows is caught as diverged all the same.
 _NO_RAISE = {"error_model": "numpy"}
 _INLINE = {"forceinline": True, **_NO_RAISE}
