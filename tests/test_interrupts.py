@@ -60,7 +60,7 @@ def _data(cls, n_samples, n_features):
 def _long_fit_data(cls, solver):
     """Data on which a fit runs for seconds: many epochs, or large Newton systems."""
     if solver == "newton":
-        return _data(cls, 20_000, 150)
+        return _data(cls, 40_000, 300)
     return _data(cls, 2_000, 20)
 
 

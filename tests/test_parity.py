@@ -400,18 +400,15 @@ def _with_class_weight(params, y):
     return params
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("layout", ["dense", "csr"])
-@pytest.mark.parametrize(
-    "index, case", list(enumerate(GRID)), ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in GRID]
-)
-def test_same_seed_same_model_at_the_defaults(index, case, layout):
-    # Every cell of the grid, each with one of the seeds 0, 1 and 2 in turn
-    # (all three over the grid, in a third of the time).
+@pytest.mark.parametrize("case", GRID, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in GRID])
+def test_same_seed_same_model_at_the_defaults(case, layout, seed):
     name, data, params = case
     ours, theirs = ESTIMATORS[name]
     X, y = PARITY_DATA[data]
     X = sp.csr_matrix(X) if layout == "csr" else X
-    settings = {"random_state": index % 3, **_with_class_weight(params, y)}
+    settings = {"random_state": seed, **_with_class_weight(params, y)}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         expected = theirs(**settings).fit(X, y)
@@ -513,6 +510,19 @@ def test_averaged_partial_fit_carries_the_intercept():
         ours.partial_fit(X[chunk], y[chunk], classes=[0, 1])
     assert theirs._standard_intercept.tolist() == [0.0]
     assert ours._solver_states[0].intercept != 0.0
+
+
+@pytest.mark.parametrize("name, data, loss", ONE_AT_A_TIME)
+def test_warm_start_gives_the_same_model(name, data, loss):
+    # A second fit starts from the first one's coefficients, as in scikit-learn.
+    ours, theirs = ESTIMATORS[name]
+    X, y = PARITY_DATA[data]
+    models = []
+    for cls in (theirs, ours):
+        model = cls(loss=loss, random_state=0, warm_start=True, max_iter=3, tol=None)
+        models.append(model.fit(X, y).set_params(max_iter=1000, tol=1e-3).fit(X, y))
+    expected, got = models
+    _assert_same_model(got, expected)
 
 
 def test_balanced_class_weight_in_partial_fit_raises_as_in_scikit_learn():
