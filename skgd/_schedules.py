@@ -9,13 +9,17 @@ scikit-learn's:
   for ``t0``;
 - ``invscaling``: ``eta = eta0 / t ** power_t``;
 - ``adaptive``: ``eta = eta0`` until ``n_iter_no_change`` epochs in a row fail
-  to improve by ``tol``, then ``eta / 5``; the fit stops once ``eta ≤ 1e-6``.
+  to improve by ``tol``, then ``eta / 5``; the fit stops once ``eta ≤ 1e-6``
+  (scikit-learn's floor; a step chosen from the data stops at ``1e-4 eta0``
+  instead, the same ratio to it as 1e-6 is to scikit-learn's default 0.01);
+- ``line_search``: ``eta0`` is the backtracking line search's first trial.
 
 A schedule holds no state: ``adaptive``'s current ``eta0`` is the solver
 state's (``EpochState.eta0``), passed in at each call. The backtracking line
 search is a step rule (:class:`skgd._solvers._step_rules.BacktrackingStep`).
 """
 
+import copy
 import math
 
 import numpy as np
@@ -59,6 +63,9 @@ class Schedule:
         Penalty strength, which sets ``optimal``'s scale.
     loss : BaseLoss
         Used by ``optimal``'s ``t0`` heuristic.
+    floor_ratio : float or None
+        ``adaptive`` stops once its step is at or below ``floor_ratio · eta0``;
+        None: at scikit-learn's 1e-6.
 
     Examples
     --------
@@ -68,9 +75,10 @@ class Schedule:
     (0.1, 0.05)
     """
 
-    def __init__(self, kind, eta0=0.01, power_t=0.5, alpha=1e-4, loss=None):
+    def __init__(self, kind, eta0=0.01, power_t=0.5, alpha=1e-4, loss=None, floor_ratio=None):
         self.kind = kind
         self.eta0 = float(eta0)
+        self.floor_ratio = floor_ratio
         self.power_t = float(power_t)
         self.alpha = float(alpha)
         self.optimal_init = 0.0
@@ -87,6 +95,30 @@ class Schedule:
         return learning_rate(*self.kernel_args(float(eta0)), float(t))
 
     @property
+    def first_step(self):
+        """The step size of the first update."""
+        return self(1.0, self.eta0)
+
+    def scaled(self, factor):
+        """The same schedule with every step ``factor`` times as large.
+
+        ``optimal`` has no ``eta0``: its ``t0`` grows instead, which scales
+        the first step by ``factor`` and leaves the later ones ever closer
+        to the original's.
+        """
+        other = copy.copy(self)
+        if self.kind == "optimal":
+            other.optimal_init = self.optimal_init / factor
+        else:
+            other.eta0 = self.eta0 * factor
+        return other
+
+    @property
+    def min_eta(self):
+        """``adaptive``'s floor."""
+        return MIN_ADAPTIVE_ETA if self.floor_ratio is None else self.floor_ratio * self.eta0
+
+    @property
     def can_recover(self):
         """Whether a blown-up objective may still come down (the step shrinks)."""
         return self.kind != "constant"
@@ -99,10 +131,10 @@ class Schedule:
     def reduced(self, eta0):
         """The next ``eta0`` after ``n_iter_no_change`` epochs without progress, or None.
 
-        ``adaptive`` divides its step by 5 while it is above 1e-6; the other
+        ``adaptive`` divides its step by 5 while it is above its floor; the other
         schedules stop the fit (None).
         """
-        if self.kind == "adaptive" and eta0 > MIN_ADAPTIVE_ETA:
+        if self.kind == "adaptive" and eta0 > self.min_eta:
             return eta0 / ADAPTIVE_DIVISOR
         return None
 

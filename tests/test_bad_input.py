@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.datasets import load_diabetes, make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
@@ -211,12 +212,65 @@ X_UNSCALED = X_REG * 1e3
 
 
 @pytest.mark.parametrize("solver", FIRST_ORDER)
-def test_divergence_raises_and_says_what_to_do(solver):
+def test_divergence_raises_when_no_step_works_and_says_what_to_do(solver):
+    # Features of 1e200: every step from 1e3 down to 1e-5 overflows.
     est = GDRegressor(solver=solver, learning_rate="constant", eta0=1e3, random_state=0)
     with pytest.raises(ValueError, match="eta0") as info:
-        est.fit(X_UNSCALED, Y_REG)
+        est.fit(X_REG * 1e200, Y_REG)
     assert "StandardScaler" in str(info.value)
     assert not hasattr(est, "coef_")
+
+
+# Where each first-order solver's fit overflows at the given steps but not at
+# smaller ones. sgd keeps any finite model, as scikit-learn does, and
+# restarts only where scikit-learn raises: features of 1e150 overflow its
+# default steps. The others restart from a blow-up too: eta0 = 100 blows
+# up on standardized data.
+RESTARTS = {
+    "sgd": (1e150, {}),
+    "batch": (1.0, {"learning_rate": "constant", "eta0": 100.0}),
+    "minibatch": (1.0, {"learning_rate": "constant", "eta0": 100.0}),
+    "momentum": (1.0, {"learning_rate": "constant", "eta0": 100.0}),
+}
+
+
+@pytest.mark.parametrize("solver", FIRST_ORDER)
+def test_divergence_restarts_with_smaller_steps_and_says_so(solver):
+    # The fit restarts from its starting point with steps ten times smaller
+    # until one works, warns once naming it, and reports it in eta0_: the
+    # model is the one a fit started with that step gives.
+    X, y = _standardized_diabetes()
+    scale, steps = RESTARTS[solver]
+    X = X * scale
+    est = GDRegressor(solver=solver, random_state=0, **steps)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X, y)
+    (restarted,) = [w for w in caught if "restarted" in str(w.message)]
+    assert restarted.category is ConvergenceWarning
+    assert f"{est.eta0_:.3g}" in str(restarted.message)
+    first = steps.get("eta0", 0.01)
+    restarts = round(np.log10(first / est.eta0_))
+    assert restarts >= 1
+    np.testing.assert_allclose(est.eta0_, first * 10.0**-restarts, rtol=1e-12)
+    assert est.learning_rate_ == steps.get("learning_rate", "invscaling")
+    direct = GDRegressor(solver=solver, random_state=0, **{**steps, "eta0": est.eta0_}).fit(X, y)
+    np.testing.assert_array_equal(est.coef_, direct.coef_)
+    np.testing.assert_array_equal(est.intercept_, direct.intercept_)
+
+
+@pytest.mark.parametrize("solver", FIRST_ORDER)
+def test_partial_fit_raises_on_divergence_and_keeps_its_state(solver):
+    X, y = _standardized_diabetes()
+    est = GDRegressor(solver=solver, learning_rate="constant", eta0=1e-3, random_state=0)
+    est.partial_fit(X, y)
+    before = (est.coef_.copy(), est.intercept_.copy(), est.t_)
+    with pytest.raises(ValueError, match="StandardScaler"):
+        est.partial_fit(X * 1e200, y)
+    np.testing.assert_array_equal(est.coef_, before[0])
+    np.testing.assert_array_equal(est.intercept_, before[1])
+    assert est.t_ == before[2]
+    est.partial_fit(X, y)  # and it goes on from there
 
 
 @pytest.mark.parametrize("solver", FIRST_ORDER)
@@ -261,29 +315,36 @@ def test_a_finite_blow_up_warns_and_returns_scikit_learns_model():
     np.testing.assert_allclose(est.coef_, theirs.coef_, rtol=1e-6)
 
 
-def test_a_constant_step_above_two_over_l_raises_when_it_blows_up():
+def test_a_constant_step_above_two_over_l_restarts_below_it():
     # eta0 = 1.25 is 2.5/L for these data: batch gradient descent grows
-    # geometrically and cannot recover, so the fit stops early with the
-    # epoch where the objective passed 1e4 times its start.
+    # geometrically and cannot recover, so the fit stops early, at the epoch
+    # where the objective passed 1e4 times its start, and restarts at 0.125.
     X, y = _standardized_diabetes()
     est = GDRegressor(solver="batch", learning_rate="constant", eta0=1.25, max_iter=300)
-    with pytest.raises(ValueError, match=r"diverged \(epoch (\d+)\)") as info:
+    with pytest.warns(ConvergenceWarning, match=r"diverged at epoch (\d+)") as caught:
         est.fit(X, y)
-    epoch = int(re.search(r"epoch (\d+)", str(info.value)).group(1))
+    epoch = int(re.search(r"epoch (\d+)", str(caught[0].message)).group(1))
     assert epoch < 100
+    assert est.eta0_ == pytest.approx(0.125, rel=1e-12)
+    assert np.all(np.diff(est.loss_curve_) <= 0)
 
 
 def test_an_overflow_says_so_as_scikit_learn_does_then_what_to_change():
-    # Features of 1e200: the first epoch's weights overflow. The message
-    # opens as scikit-learn's does, so code that matches on it keeps working.
+    # Features of 1e200: every step's weights overflow, as scikit-learn's
+    # do. The message opens as scikit-learn's does, so code that matches on
+    # it keeps working.
+    from sklearn.linear_model import SGDRegressor
+
     X = np.random.RandomState(0).normal(size=(100, 3)) * 1e200
-    y = (X[:, 0] > 0).astype(int)
-    est = GDClassifier(random_state=0)
+    y = X[:, 0] * 1e-200
+    with pytest.raises(ValueError, match="Floating-point under-/overflow"):
+        SGDRegressor(random_state=0).fit(X, y)
+    est = GDRegressor(random_state=0)
     with pytest.raises(ValueError) as info:
         est.fit(X, y)
     message = str(info.value)
     assert message.startswith("Floating-point under-/overflow occurred at epoch #1.")
-    assert "scale the features first" in message and "learning_rate" in message
+    assert "scale the features first" in message and "eta0" in message
     assert not hasattr(est, "coef_")
 
 
@@ -361,7 +422,7 @@ def _failing_fits(cls):
     if cls is GDRegressor:
         fits["diverging"] = lambda est: est.set_params(
             learning_rate="constant", eta0=1e3, solver="sgd"
-        ).fit(X * 1e3, y)
+        ).fit(X * 1e200, y)
     else:
         fits["single-class"] = lambda est: est.fit(X, np.zeros(X.shape[0]))
         fits["single-class-other-n-features"] = lambda est: est.fit(X[:, :3], np.zeros(X.shape[0]))

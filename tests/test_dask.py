@@ -531,10 +531,22 @@ def test_float32_stays_float32(client):
     assert fitted.predict(Xd).dtype == np.float32
 
 
-def test_divergence_is_reported(client):
+def test_divergence_restarts_with_smaller_steps(client):
     X, y = _regression()
-    with pytest.raises(ValueError, match="diverged"):
-        GDRegressor(solver="minibatch", learning_rate="constant", eta0=1e3).fit(*_dask(X, y))
+    est = GDRegressor(solver="minibatch", learning_rate="constant", eta0=1e3)
+    with pytest.warns(ConvergenceWarning, match="restarted"):
+        est.fit(*_dask(X, y))
+    assert est.eta0_ < 1e3
+    assert np.all(np.isfinite(est.coef_))
+    assert est.score(X, y) > 0.9
+
+
+def test_divergence_with_no_step_that_works_is_reported(client):
+    X, y = _regression()
+    with pytest.raises(ValueError, match="scale the features"):
+        GDRegressor(solver="minibatch", learning_rate="constant", eta0=1e3).fit(
+            *_dask(X * 1e200, y)
+        )
 
 
 # -- partial_fit, Incremental, search ---------------------------------------------------

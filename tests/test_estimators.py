@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import make_blobs, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
@@ -136,6 +137,10 @@ def test_constructor_has_every_sklearn_parameter_with_its_default(cls):
     theirs = inspect.signature(SKLEARN_COUNTERPART[cls]).parameters
     for name, param in theirs.items():
         assert name in ours, f"{cls.__name__} lacks scikit-learn's parameter {name!r}"
+        if name in AUTO_STEPS:
+            # Each solver's own; sgd's is scikit-learn's (the test below).
+            assert ours[name].default == "auto", name
+            continue
         assert ours[name].default == param.default, name
         assert type(ours[name].default) is type(param.default), name
         assert ours[name].kind == param.kind, name
@@ -153,11 +158,38 @@ def test_constructor_has_every_sklearn_parameter_with_its_default(cls):
         assert params[name] == param.default
 
 
+AUTO_STEPS = ("learning_rate", "eta0")
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_sgd_at_auto_steps_takes_scikit_learns_defaults(cls):
+    X, y = _data(cls)
+    sklearn_params = inspect.signature(SKLEARN_COUNTERPART[cls]).parameters
+    if cls is PerceptronGD:
+        learning_rate = "constant"  # Perceptron has no learning_rate parameter
+    else:
+        learning_rate = sklearn_params["learning_rate"].default
+    ours = cls(random_state=0).fit(X, y)
+    explicit = cls(
+        random_state=0, eta0=sklearn_params["eta0"].default, **_learning_rate(cls, learning_rate)
+    ).fit(X, y)
+    assert ours.learning_rate_ == learning_rate
+    assert_array_equal(ours.coef_, explicit.coef_)
+    assert_array_equal(ours.intercept_, explicit.intercept_)
+    if learning_rate != "optimal":
+        # 'optimal' has no eta0: its first step is Bottou's.
+        assert ours.eta0_ == sklearn_params["eta0"].default
+
+
+def _learning_rate(cls, learning_rate):
+    return {} if cls is PerceptronGD else {"learning_rate": learning_rate}
+
+
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
 def test_parameters_accept_what_sklearn_accepts(cls):
     # Every value scikit-learn's validation lets through passes ours too; the
     # learning rates are scikit-learn's less the passive-aggressive ones, plus
-    # batch gradient descent's backtracking line search.
+    # batch gradient descent's backtracking line search and each solver's own.
     theirs = SKLEARN_COUNTERPART[cls]._parameter_constraints
     ours = cls._parameter_constraints
 
@@ -172,7 +204,7 @@ def test_parameters_accept_what_sklearn_accepts(cls):
         if name == "learning_rate":
             (sk_options,) = [c.options for c in constraints]
             (gd_options,) = [c.options for c in ours[name]]
-            assert gd_options == (sk_options - {"pa1", "pa2"}) | {"line_search"}
+            assert gd_options == (sk_options - {"pa1", "pa2"}) | {"line_search", "auto"}
         else:
             assert sk <= gd, name
     for name in EXTRA_PARAMS:

@@ -206,6 +206,11 @@ class DaskObjective(Objective):
         """A random order of the blocks, and of each block's rows, every epoch."""
         return BlockOrder(self, np.random.RandomState(seed))
 
+    def row_smoothness_sums(self):
+        """``(Σ Lᵢ, max Lᵢ)`` as the NumPy objective defines them, one task per block."""
+        sums = self._pass(_row_smoothness_task, None)
+        return sum(total for total, _ in sums), max(largest for _, largest in sums)
+
     def raw_prediction(self, coef, intercept):
         """``X @ coef + intercept``, computed by the first pass that reads it."""
         return BlockSum.of(coef, intercept)
@@ -488,6 +493,12 @@ def _trial_task(objective, raw, coef, intercept, direction, direction_intercept,
     if not objective.fit_intercept:
         grad_intercepts = np.zeros(steps.shape[0])
     return (raw, raw_direction), (losses, grads, grad_intercepts, n_clipped)
+
+
+def _row_smoothness_task(X, y, weight, spec, raw_terms, check_X, check_y):
+    _check_finite(X, "X", check_X)
+    _check_finite(y, "y", check_y)
+    return None, spec.objective(X, y, weight).row_smoothness_sums()
 
 
 def _baseline_task(X, y, weight, spec, raw_terms, check_X, check_y):

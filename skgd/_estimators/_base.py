@@ -30,7 +30,13 @@ from skgd._loss import LOSSES, make_loss
 from skgd._objective import LinearObjective, MultinomialObjective
 from skgd._penalty import make_penalty
 from skgd._problems import row_order_seeds
-from skgd._solvers import SOLVERS, EpochState, SolveSettings, solver_names
+from skgd._solvers import (
+    SOLVERS,
+    EpochState,
+    SolveSettings,
+    resolved_learning_rate,
+    solver_names,
+)
 
 
 def atomic_fit(fit_method):
@@ -113,9 +119,9 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
         "learning_rate": [
-            StrOptions({"constant", "optimal", "invscaling", "adaptive", "line_search"})
+            StrOptions({"auto", "constant", "optimal", "invscaling", "adaptive", "line_search"})
         ],
-        "eta0": [Interval(Real, 0, None, closed="neither")],
+        "eta0": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "power_t": [Interval(Real, None, None, closed="neither")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -130,6 +136,9 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
 
     # Parameters a subclass fixes instead of exposing (PerceptronGD's loss...).
     _fixed_params: dict = {}
+    # scikit-learn's default (learning_rate, eta0) for this estimator's SGD
+    # twin: what "auto" means for solver="sgd".
+    _scikit_learn_steps: tuple = ("invscaling", 0.01)
 
     def _param(self, name):
         """A parameter's value, whether the user sets it or the class fixes it."""
@@ -141,8 +150,14 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         return make_loss(self._param("loss"), epsilon=self._param("epsilon"))
 
     def _solver_params(self):
-        """Every parameter a solver reads: the user's and the class's fixed ones."""
-        return {**self.get_params(deep=False), **self._fixed_params}
+        """Every parameter a solver reads: the user's, the class's fixed ones and
+        scikit-learn's default steps; ``learning_rate="auto"`` resolved."""
+        params = {
+            **self.get_params(deep=False),
+            **self._fixed_params,
+            "scikit_learn_steps": self._scikit_learn_steps,
+        }
+        return {**params, "learning_rate": resolved_learning_rate(params)}
 
     def _check_combination(self, loss):
         """Refuse parameter combinations that cannot work, saying what to use."""
@@ -259,6 +274,11 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         results = Parallel(n_jobs=n_jobs, require="sharedmem")(
             delayed(solve_one)(k) for k in range(len(targets))
         )
+        # The solvers' own warnings, once per kind, as the first problem gave it.
+        given = [warning for result in results for warning in result.warnings]
+        for kind in dict.fromkeys(warning.kind for warning in given):
+            of_kind = [warning for warning in given if warning.kind == kind]
+            of_kind[0].emit(len(of_kind), len(results))
         if not partial:
             self._warn_if_not_converged(results)
             if params["power_t"] < 0:
@@ -359,6 +379,10 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         self.n_iter_ = max(result.n_iter for result in results)
         self.t_ = max(result.t for result in results)
         self.converged_ = all(result.converged for result in results)
+        self.learning_rate_ = results[0].learning_rate
+        # One-vs-rest problems share the data's step unless class weights or
+        # a recovery changed it: the smallest is the one to take as given.
+        self.eta0_ = min(result.eta0 for result in results)
         self.loss_curve_ = previous_curve + mean_loss_curve(results)
         self._solver_states = states
         if tasks is not None:
@@ -385,7 +409,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         advice = SOLVERS[self.solver].not_converged.format(
             tol=self.tol, message=unconverged[0].message
         )
-        warnings.warn(advice, ConvergenceWarning, stacklevel=3)
+        warnings.warn(advice, ConvergenceWarning, stacklevel=7)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -132,6 +132,7 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "multi_class": [StrOptions({"ovr", "multinomial"})],
     }
+    _scikit_learn_steps = ("optimal", 0.01)
 
     def __init__(
         self,
@@ -148,8 +149,8 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
         epsilon=0.1,
         n_jobs=None,
         random_state=None,
-        learning_rate="optimal",
-        eta0=0.01,
+        learning_rate="auto",
+        eta0="auto",
         power_t=0.5,
         early_stopping=False,
         validation_fraction=0.1,

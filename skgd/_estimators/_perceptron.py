@@ -81,9 +81,10 @@ class PerceptronGD(GDClassifier):
             "solver": [StrOptions(set(solver_names(lambda row: not row.needs_hessian)))],
         }
     )
+    _scikit_learn_steps = ("constant", 1.0)
     _fixed_params = {
         "loss": "perceptron",
-        "learning_rate": "constant",
+        "learning_rate": "auto",
         "power_t": 0.5,
         "epsilon": 0.1,
         "average": False,
@@ -101,7 +102,7 @@ class PerceptronGD(GDClassifier):
         tol=1e-3,
         shuffle=True,
         verbose=0,
-        eta0=1.0,
+        eta0="auto",
         n_jobs=None,
         random_state=0,
         early_stopping=False,

@@ -14,7 +14,8 @@ import copy
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils._array_api import get_namespace, get_namespace_and_device
+from sklearn.utils._array_api import get_namespace, get_namespace_and_device, move_to
+from sklearn.utils.extmath import row_norms
 
 from skgd._objective._rows import RowOrder, RowOrderWithout
 
@@ -104,6 +105,39 @@ class Objective:
     def close(self):
         """Free what the objective holds outside this process (nothing here)."""
 
+    @property
+    def curvature(self):
+        """The largest second derivative of a row's loss in its raw prediction."""
+        return self.loss.curvature
+
+    def row_smoothness_sums(self):
+        """``(Σ Lᵢ, max Lᵢ)`` of the rows' smoothness ``Lᵢ = sᵢ (‖xᵢ‖² + 1)``, without curvature.
+
+        ``sᵢ`` is the row's weight (mean 1) and the 1 the intercept's column
+        (0 without one). One pass over X, summed in float64; features whose
+        squares overflow X's dtype are scaled first (a copy, for them only).
+        """
+        squared = _squared_row_norms(self.X)
+        scale = 1.0
+        if not np.all(np.isfinite(squared)):
+            scale = float(max_abs_entry(self.X))
+            squared = _squared_row_norms(self.X * (1.0 / scale))
+        with np.errstate(over="ignore"):
+            squared = squared * np.square(np.float64(scale))
+        weight = np.asarray(_on_host(self.sample_weight), dtype=np.float64)
+        smoothness = weight * (squared + float(self.fit_intercept))
+        return float(np.sum(smoothness)), float(np.max(smoothness))
+
+    def smoothness(self):
+        """``(L̄, L_max)``: the mean and the largest smoothness of a row's data term.
+
+        ``L̄`` bounds the full data term's (it is the trace of its Hessian's
+        bound, which exceeds the largest eigenvalue); both are what the
+        default step sizes are made from (:mod:`skgd._solvers._step_policy`).
+        """
+        total, largest = self.row_smoothness_sums()
+        return self.curvature * total / self.n_samples, self.curvature * largest
+
     def value(self, coef, intercept, raw=None):
         """``J(coef, intercept)``; ``raw`` as in :meth:`value_gradient`."""
         loss = self.loss_gradient(coef, intercept, raw=raw, need_gradient=False)[0]
@@ -166,6 +200,28 @@ class Objective:
     def hessian_product(self, coef, intercept, raw=None):
         """The Hessian as a function ``v ↦ H v`` (where ``has_hessian_product``)."""
         raise NotImplementedError(f"{type(self).__name__} has no Hessian-vector product.")
+
+
+def _squared_row_norms(X):
+    """``‖xᵢ‖²`` per row as float64 NumPy values, for NumPy, sparse and Array API data."""
+    if isinstance(X, np.ndarray) or sp.issparse(X):
+        with np.errstate(over="ignore"):
+            return np.asarray(row_norms(X, squared=True), dtype=np.float64)
+    xp, _ = get_namespace(X)
+    return np.asarray(_on_host(xp.sum(X * X, axis=1)), dtype=np.float64)
+
+
+def _on_host(vector):
+    """A vector of any library as a NumPy array (itself when it is one)."""
+    return vector if isinstance(vector, np.ndarray) else move_to(vector, xp=np, device="cpu")
+
+
+def max_abs_entry(X):
+    """``max |X|`` over the stored entries, for NumPy, sparse and Array API data."""
+    if sp.issparse(X):
+        return np.max(np.abs(X.data)) if X.nnz else 0.0
+    xp, _ = get_namespace(X)
+    return float(xp.max(xp.abs(X)))
 
 
 def take_rows(a, rows):

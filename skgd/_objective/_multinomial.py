@@ -55,6 +55,10 @@ class MultinomialObjective(Objective):
         super().__init__(LogLoss(), penalty, X, y, sample_weight, fit_intercept)
         self.n_classes = n_classes
 
+    # The softmax cross-entropy's Hessian in the raw scores is at most
+    # ½ (I − 11ᵀ/K) (Böhning's bound).
+    curvature = 0.5
+
     def pack(self, coef, intercept):
         """``[W.ravel(), b]`` as one vector (class by class, intercepts last)."""
         xp = self.xp

@@ -9,7 +9,7 @@ from skgd._solvers._first_order import EpochState, first_order_solve
 from skgd._solvers._newton import newton_solve
 from skgd._solvers._result import SolverResult
 from skgd._solvers._step_rules import BacktrackingStep, MomentumStep, PlainStep
-from skgd._solvers._table import SOLVERS, SolveSettings, solver_names
+from skgd._solvers._table import SOLVERS, SolveSettings, resolved_learning_rate, solver_names
 
 __all__ = [
     "SOLVERS",
@@ -18,6 +18,7 @@ __all__ = [
     "MomentumStep",
     "PlainStep",
     "SolveSettings",
+    "resolved_learning_rate",
     "solver_names",
     "SolverResult",
     "first_order_solve",

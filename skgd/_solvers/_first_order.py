@@ -27,11 +27,9 @@ from skgd._penalty import truncate_l1
 from skgd._solvers import _compiled_epoch, _kernels
 from skgd._solvers._divergence import (
     check_epoch,
+    check_final_model,
     divergence_threshold,
     max_abs,
-    predictions_overflow,
-    raise_overflow,
-    warn_diverged,
 )
 from skgd._solvers._result import SolverResult
 
@@ -119,6 +117,7 @@ def first_order_solve(
     compiled=True,
     verbose=0,
     monitor=None,
+    keep_blown_up=False,
 ):
     """Minimize ``objective`` by first-order steps, epoch by epoch.
 
@@ -149,25 +148,26 @@ def first_order_solve(
         Print scikit-learn's line per epoch (see :func:`_print_epoch`).
     monitor : IterationMonitor or None
         ``begin()`` before each epoch, ``end(coef, intercept)`` after it: True stops the fit.
+    keep_blown_up : bool
+        Keep a model that ends finite but blown up, as scikit-learn's SGD does
+        (with a warning in ``SolverResult.warnings``), instead of raising.
 
     Returns
     -------
     SolverResult
+
+    Raises ``Diverged`` when a value becomes non-finite or the fit blows up.
     """
     rows = objective.row_order(_seed(random_state))
-    if batch_size is not None and sp.issparse(objective.X) and objective.X.format != "csr":
-        # Sampling rows needs row access: convert once per call. This copies
-        # the sparse data; it never densifies.
-        objective = objective.with_data(objective.X.tocsr())
-    run_epoch = pick_epoch(objective, batch_size, step_rule, compiled)
+    objective, run_epoch = _prepare(
+        objective, state, batch_size, step_rule, compiled, tol, validation_score
+    )
     state.eta0 = schedule.eta0 if state.eta0 is None else state.eta0
-    # scikit-learn's sgd stops on its running objective (see _StoppingRule),
-    # which the compiled epoch sums.
-    compiled_sgd = batch_size == 1 and run_epoch is _compiled_epoch.run_compiled_epoch
-    state.start_call(compiled_sgd and tol is not None and validation_score is None)
     loss_curve = []
     diverged_above = divergence_threshold(objective, state)
-    stopping = _StoppingRule(tol, n_iter_no_change, validation_score, batch_size is None)
+    stopping = _StoppingRule(
+        tol, n_iter_no_change, validation_score, batch_size is None and objective.loss.has_hessian
+    )
     converged = stopped = False
     message = f"Reached max_iter={max_iter} epochs."
     started = time.perf_counter()
@@ -179,8 +179,10 @@ def first_order_solve(
         objective.n_clipped = 0
         with np.errstate(over="ignore", invalid="ignore"):
             value = run_epoch(objective, state, order, batch_size, step_rule, schedule, average)
-        check_epoch(state, value, schedule, diverged_above, epoch)
-        loss_curve.append(value)
+        check_epoch(state, value, schedule, diverged_above, epoch, keep_blown_up)
+        # Finite weights whose objective overflowed (sgd goes on as scikit-learn
+        # does): a loss of inf weighted 0 sums to NaN, and the value is inf.
+        loss_curve.append(np.inf if np.isnan(value) else value)
         if verbose:
             _print_epoch(objective, state, epoch, value, batch_size, started)
         if monitor is not None and monitor.end(*final_coef(state, average)):
@@ -190,17 +192,29 @@ def first_order_solve(
         if reason:
             converged, message = True, reason
             break
-    if objective.n_clipped or loss_curve[-1] > diverged_above:
-        # Loss derivatives beyond 1e12 in the last epoch, or an objective far
-        # above where the fit started: the blown-up regime that a large early
-        # step can pass through (and recover from as the schedule decays).
-        # The model is finite, as scikit-learn's SGD returns it there: it
-        # comes with a warning that says what to change.
-        warn_diverged(epoch, schedule)
     coef, intercept = final_coef(state, average)
-    if predictions_overflow(objective, coef, intercept):
-        raise_overflow(epoch, schedule)
-    return SolverResult(coef, intercept, epoch, state.t, converged, loss_curve, message, stopped)
+    warning = check_final_model(
+        objective, coef, intercept, loss_curve[-1], diverged_above, epoch, schedule, keep_blown_up
+    )
+    warnings = () if warning is None else (warning,)
+    return SolverResult(
+        coef, intercept, epoch, state.t, converged, loss_curve, message, stopped, warnings=warnings
+    )
+
+
+def _prepare(objective, state, batch_size, step_rule, compiled, tol, validation_score):
+    """The objective in the layout the epochs read, its epoch function, and a state
+    started for this call."""
+    if batch_size is not None and sp.issparse(objective.X) and objective.X.format != "csr":
+        # Sampling rows needs row access: convert once per call. This copies
+        # the sparse data; it never densifies.
+        objective = objective.with_data(objective.X.tocsr())
+    run_epoch = pick_epoch(objective, batch_size, step_rule, compiled)
+    # scikit-learn's sgd stops on its running objective (see _StoppingRule),
+    # which the compiled epoch sums.
+    compiled_sgd = batch_size == 1 and run_epoch is _compiled_epoch.run_compiled_epoch
+    state.start_call(compiled_sgd and tol is not None and validation_score is None)
+    return objective, run_epoch
 
 
 def _seed(random_state):
@@ -221,20 +235,22 @@ class _StoppingRule:
     scikit-learn. sgd compares scikit-learn's running objective, as its
     compiled epoch sums it: each row's unweighted loss before its update,
     plus the penalty at norms that each update recomputes over the row's
-    entries only. All rows (batch gradient descent): it stops once
-    ``max|∇J| ≤ tol``, an optimality condition rather than a plateau, since
-    deterministic steps on a badly scaled problem can stall for many
-    iterations before they descend. On a plateau, ``adaptive`` lowers its
-    step instead of stopping. :meth:`check` returns why the fit should stop
-    after an epoch, or "".
+    entries only. All rows (batch gradient descent) of a smooth loss
+    (``smooth_full_batch``): it stops once ``max|∇J| ≤ tol``, an optimality
+    condition rather than a plateau, since deterministic steps on a badly
+    scaled problem can stall for many iterations before they descend. A
+    non-smooth loss (hinge, perceptron, epsilon-insensitive) has no gradient
+    at its kinks to test, and takes the plateau rule too. On a plateau,
+    ``adaptive`` lowers its step instead of stopping. :meth:`check` returns
+    why the fit should stop after an epoch, or "".
     """
 
-    def __init__(self, tol, n_iter_no_change, validation_score, full_batch):
+    def __init__(self, tol, n_iter_no_change, validation_score, smooth_full_batch):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.validation_score = validation_score
         # Deterministic steps stop on the optimality condition itself.
-        self.on_gradient = full_batch and validation_score is None
+        self.on_gradient = smooth_full_batch and validation_score is None
         self.best = np.inf
         self.no_improvement = 0
 

@@ -24,6 +24,13 @@ class SolverResult(NamedTuple):
         Why the solver stopped.
     stopped : bool
         Whether a callback asked the solver to stop.
+    learning_rate : str or None
+        The schedule the steps followed, ``"auto"`` resolved.
+    eta0 : float or None
+        The step of the first update, after any recovery from divergence.
+    warnings : tuple of SolverWarning
+        What the estimator should warn about, once per fit and kind (the
+        solvers of one-vs-rest problems run in threads).
     """
 
     coef: object
@@ -34,3 +41,6 @@ class SolverResult(NamedTuple):
     loss_curve: list
     message: str
     stopped: bool = False
+    learning_rate: str | None = None
+    eta0: float | None = None
+    warnings: tuple = ()

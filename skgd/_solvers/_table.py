@@ -6,23 +6,37 @@ that knows the names; the estimators and the parameter validation read it.
 Adding a solver is adding a row; adding a step rule is a class in
 :mod:`skgd._solvers._step_rules` and a row here.
 
-=========  ===========  ====================================  =================
-solver     sampler      step rule                             runs in
-=========  ===========  ====================================  =================
-batch      all rows     plain, or backtracking line search    first-order loop
-sgd        one row      plain                                 first-order loop
-minibatch  batch_size   plain                                 first-order loop
-momentum   batch_size   heavy ball or Nesterov                first-order loop
-newton     all rows     Newton step with Armijo line search   Newton solver
-=========  ===========  ====================================  =================
+=========  ===========  ===================================  ==============================
+solver     sampler      step rule                            default steps ("auto")
+=========  ===========  ===================================  ==============================
+batch      all rows     plain, or backtracking line search   line search from 1 / L̄
+sgd        one row      plain                                scikit-learn's own
+minibatch  batch_size   plain                                adaptive from 1 / L_B
+momentum   batch_size   heavy ball or Nesterov               adaptive from (1 − μ) / L_B
+newton     all rows     Newton step with Armijo line search  the full Newton step
+=========  ===========  ===================================  ==============================
+
+The first four run in the first-order loop (:mod:`skgd._solvers._first_order`),
+newton in its own solver; the default steps are
+:mod:`skgd._solvers._step_policy`'s.
 """
 
+import copy
 from collections.abc import Callable
 from typing import NamedTuple
 
 from skgd._schedules import Schedule
+from skgd._solvers._divergence import Diverged, recovered
 from skgd._solvers._first_order import first_order_solve
 from skgd._solvers._newton import newton_solve
+from skgd._solvers._step_policy import (
+    AUTO_FLOOR_RATIO,
+    BatchMeanSteps,
+    LineSearchSteps,
+    NewtonSteps,
+    ScikitLearnSteps,
+)
+from skgd._solvers._step_policy import resolve as resolve_steps
 from skgd._solvers._step_rules import BacktrackingStep, MomentumStep, NewtonStep, PlainStep
 
 
@@ -55,23 +69,58 @@ def _momentum(params):
 
 def _line_search_or(params, step_rule):
     """``learning_rate="line_search"`` picks the backtracking rule (it needs every row)."""
-    if params["learning_rate"] == "line_search":
-        return BacktrackingStep(params["eta0"])
+    if resolved_learning_rate(params) == "line_search":
+        return BacktrackingStep()
     return step_rule
 
 
+# fit restarts a diverged first-order fit with steps this much smaller, at
+# most this many times: 1e-8 of the first step, by when no step works.
+RECOVERY_FACTOR = 0.1
+MAX_RECOVERIES = 8
+
+
 def run_first_order(objective, state, step_rule, batch_size, settings, monitor=None):
-    """The first-order loop of :mod:`skgd._solvers._first_order` on one problem."""
+    """The first-order loop of :mod:`skgd._solvers._first_order` on one problem.
+
+    ``fit`` recovers from divergence: it restarts from its starting point
+    with steps ten times smaller, up to ``MAX_RECOVERIES`` times, and the
+    result carries a warning that names the step it kept.
+    ``partial_fit`` raises and keeps its previous state.
+    """
     params = settings.params
+    row = SOLVERS[params["solver"]]
     if state.schedule is None:
         # Made once per problem: partial_fit goes on with the first call's.
+        steps = resolve_steps(row.steps, objective, params, batch_size)
         state.schedule = Schedule(
-            params["learning_rate"],
-            eta0=params["eta0"],
+            steps.learning_rate,
+            eta0=steps.eta0,
             power_t=params["power_t"],
             alpha=params["alpha"],
             loss=objective.loss,
+            floor_ratio=AUTO_FLOOR_RATIO if params["eta0"] == "auto" else None,
         )
+    start = None if settings.partial else copy.deepcopy(state)
+    failures = []
+    while True:
+        try:
+            result = _first_order_solve(objective, state, step_rule, batch_size, settings, monitor)
+            break
+        except Diverged as error:
+            if start is None or len(failures) == MAX_RECOVERIES:
+                raise
+            failures.append((error.epoch, state.schedule))
+            schedule = state.schedule.scaled(RECOVERY_FACTOR)
+            state.__dict__.update(copy.deepcopy(start).__dict__)
+            state.schedule = schedule
+    if failures:
+        result = result._replace(warnings=(*result.warnings, recovered(failures, state.schedule)))
+    return result._replace(learning_rate=state.schedule.kind, eta0=state.schedule.first_step)
+
+
+def _first_order_solve(objective, state, step_rule, batch_size, settings, monitor):
+    params = settings.params
     average = params["average"]
     return first_order_solve(
         objective,
@@ -88,6 +137,7 @@ def run_first_order(objective, state, step_rule, batch_size, settings, monitor=N
         validation_score=settings.validation_score,
         verbose=params["verbose"],
         monitor=monitor,
+        keep_blown_up=SOLVERS[params["solver"]].keeps_blown_up_model,
     )
 
 
@@ -108,7 +158,7 @@ def run_newton(objective, state, step_rule, batch_size, settings, monitor=None):
     )
     state.coef, state.intercept = result.coef, result.intercept
     state.t += result.n_iter
-    return result._replace(t=state.t)
+    return result._replace(t=state.t, learning_rate="line_search", eta0=1.0)
 
 
 FIRST_ORDER_ADVICE = (
@@ -145,8 +195,14 @@ class Solver(NamedTuple):
     runs_on_host : bool
         Its compiled loop reads host-memory arrays of any library through a
         NumPy view.
+    steps : step policy
+        What ``learning_rate="auto"`` and ``eta0="auto"`` become
+        (:mod:`skgd._solvers._step_policy`).
     takes_learning_rate : bool
         Whether ``learning_rate``, ``eta0`` and ``power_t`` set its steps.
+    keeps_blown_up_model : bool
+        A fit that ends finite but blown up returns its model with a warning,
+        as scikit-learn's SGD does, instead of restarting with smaller steps.
     not_converged : str
         The ConvergenceWarning's text, with ``{tol}`` and ``{message}``.
     """
@@ -154,23 +210,35 @@ class Solver(NamedTuple):
     sampler: Callable
     step_rule: Callable
     run: Callable
+    steps: object = BatchMeanSteps()
     needs_hessian: bool = False
     l1: str | None = "exact"
     averages: bool = True
     runs_on_host: bool = False
     takes_learning_rate: bool = True
+    keeps_blown_up_model: bool = False
     not_converged: str = FIRST_ORDER_ADVICE
 
 
 SOLVERS = {
-    "batch": Solver(lambda params: None, _plain, run_first_order),
-    "sgd": Solver(lambda params: 1, _plain, run_first_order, runs_on_host=True),
-    "minibatch": Solver(_batch_of_rows, _plain, run_first_order),
-    "momentum": Solver(_batch_of_rows, _momentum, run_first_order, l1="subgradient"),
+    "batch": Solver(lambda params: None, _plain, run_first_order, LineSearchSteps()),
+    "sgd": Solver(
+        lambda params: 1,
+        _plain,
+        run_first_order,
+        ScikitLearnSteps(),
+        runs_on_host=True,
+        keeps_blown_up_model=True,
+    ),
+    "minibatch": Solver(_batch_of_rows, _plain, run_first_order, BatchMeanSteps()),
+    "momentum": Solver(
+        _batch_of_rows, _momentum, run_first_order, BatchMeanSteps(damped=True), l1="subgradient"
+    ),
     "newton": Solver(
         lambda params: None,
         lambda params: NewtonStep(),
         run_newton,
+        NewtonSteps(),
         needs_hessian=True,
         l1=None,
         averages=False,
@@ -178,6 +246,13 @@ SOLVERS = {
         not_converged=NEWTON_ADVICE,
     ),
 }
+
+
+def resolved_learning_rate(params):
+    """``params["learning_rate"]``, with ``"auto"`` replaced by the solver's own."""
+    if params["learning_rate"] == "auto":
+        return SOLVERS[params["solver"]].steps.learning_rate(params)
+    return params["learning_rate"]
 
 
 def solver_names(keep=None):
