@@ -46,20 +46,13 @@ def objective(model):
 
 
 # %%
-# The models. ``GDRegressor(solver="sgd")`` takes SGDRegressor's arguments and
-# defaults; the other solvers get a step size that suits them.
-models = {
-    "SGDRegressor": SGDRegressor(alpha=alpha, random_state=0),
-    "sgd": GDRegressor(solver="sgd", alpha=alpha, random_state=0),
-    "minibatch": GDRegressor(solver="minibatch", alpha=alpha, random_state=0),
-    "momentum": GDRegressor(
-        solver="momentum", learning_rate="constant", eta0=0.01, alpha=alpha, random_state=0
-    ),
-    "batch": GDRegressor(
-        solver="batch", learning_rate="constant", eta0=0.5, tol=1e-6, alpha=alpha
-    ),
-    "newton": GDRegressor(solver="newton", alpha=alpha),
-}
+# The models, every solver at its defaults. ``GDRegressor(solver="sgd")``
+# takes SGDRegressor's arguments and defaults; each other solver chooses its
+# own steps from the data (``learning_rate="auto"``, ``eta0="auto"``), and
+# ``learning_rate_`` and ``eta0_`` say which.
+models = {"SGDRegressor": SGDRegressor(alpha=alpha, random_state=0)}
+for solver in ("sgd", "minibatch", "momentum", "batch", "newton"):
+    models[solver] = GDRegressor(solver=solver, alpha=alpha, random_state=0)
 
 # Compile each solver's numba kernels once, so the timings below measure the fits.
 with warnings.catch_warnings():
@@ -74,9 +67,13 @@ for name, model in models.items():
     seconds = time.perf_counter() - start
     rows.append((name, model.score(X_test, y_test), objective(model), model.n_iter_, seconds))
 
-print(f"{'model':<14}{'test R2':>10}{'objective':>14}{'n_iter_':>9}{'fit (s)':>10}")
+best = min(value for _, _, value, _, _ in rows)
+print(
+    f"{'model':<14}{'test R2':>10}{'objective':>14}{'above best':>12}{'n_iter_':>9}{'fit (s)':>10}"
+)
 for name, score, value, n_iter, seconds in rows:
-    print(f"{name:<14}{score:>10.5f}{value:>14.6f}{n_iter:>9d}{seconds:>10.3f}")
+    above = f"{100 * (value / best - 1):.3f}%"
+    print(f"{name:<14}{score:>10.5f}{value:>14.6f}{above:>12}{n_iter:>9d}{seconds:>10.3f}")
 
 # %%
 # The loss curves. ``loss_curve_`` holds one objective value per epoch

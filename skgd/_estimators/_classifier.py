@@ -55,12 +55,15 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
     n_jobs : int, default=None
         Threads for the one-vs-rest problems; the result does not depend on it.
     random_state : int, RandomState instance or None, default=None
-    learning_rate : {"constant", "optimal", "invscaling", "adaptive", \
-            "line_search"}, default="optimal"
-        ``eta`` at update ``t``: ``eta0``; ``1 / (alpha (t0 + t − 1))``;
+    learning_rate : {"auto", "constant", "optimal", "invscaling", "adaptive", \
+            "line_search"}, default="auto"
+        ``eta`` at update ``t``: each solver's own (sgd: SGDClassifier's
+        ``"optimal"``); ``eta0``; ``1 / (alpha (t0 + t − 1))``;
         ``eta0 / t ** power_t``; ``eta0`` divided by 5 on each plateau; or a
         backtracking line search (batch only). See :class:`GDRegressor`.
-    eta0 : float, default=0.01
+    eta0 : float or "auto", default="auto"
+        The first step; ``"auto"``: 0.01 for sgd, one that suits the data
+        for the other solvers (see :class:`GDRegressor`).
     power_t : float, default=0.5
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction``, never train on it, and
@@ -105,6 +108,11 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
     loss_curve_ : list of float
         The objective per epoch or iteration, averaged over the binary
         problems; a problem that stopped early carries its last value.
+    learning_rate_ : str
+        The schedule the steps followed, ``"auto"`` resolved.
+    eta0_ : float
+        The step of the first update, after any restart with smaller steps;
+        the smallest over the one-vs-rest problems.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
 

@@ -12,8 +12,10 @@ class PerceptronGD(GDClassifier):
 
     It stands to :class:`GDClassifier` as scikit-learn's
     :class:`~sklearn.linear_model.Perceptron` stands to ``SGDClassifier``:
-    the loss is ``max(0, −y·p)``, the learning rate is constant at ``eta0``,
-    no penalty by default, and ``random_state=0``.
+    the loss is ``max(0, −y·p)``, with sgd the learning rate is constant at
+    ``eta0`` (1 by default), no penalty by default, and ``random_state=0``.
+    The other solvers start from a step of 1 too and divide it by 5 whenever
+    the objective stops improving (``"adaptive"``).
 
     Parameters
     ----------
@@ -25,8 +27,8 @@ class PerceptronGD(GDClassifier):
     tol : float or None, default=1e-3
     shuffle : bool, default=True
     verbose : int, default=0
-    eta0 : float, default=1.0
-        The constant step size.
+    eta0 : float or "auto", default="auto"
+        The first step size; ``"auto"``: 1, Perceptron's.
     n_jobs : int, default=None
     random_state : int, RandomState instance or None, default=0
     early_stopping : bool, default=False
@@ -51,6 +53,10 @@ class PerceptronGD(GDClassifier):
         Whether every problem met the stopping rule (``tol``).
     t_ : float
     loss_curve_ : list of float
+    learning_rate_ : str
+        ``"constant"`` for sgd, ``"adaptive"`` for the other solvers.
+    eta0_ : float
+        The step of the first update, after any restart with smaller steps.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
 

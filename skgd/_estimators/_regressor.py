@@ -76,12 +76,15 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         ``squared_epsilon_insensitive``.
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffling and the early-stopping split.
-    learning_rate : {"constant", "optimal", "invscaling", "adaptive", \
-            "line_search"}, default="invscaling"
+    learning_rate : {"auto", "constant", "optimal", "invscaling", "adaptive", \
+            "line_search"}, default="auto"
         The step size ``eta`` at update ``t`` of the first-order solvers,
         where ``t`` counts updates from 1: samples for sgd, batches for
         minibatch and momentum, iterations for batch.
 
+        - ``"auto"``: each solver's own (``learning_rate_`` says which): sgd
+          takes SGDRegressor's ``"invscaling"``; batch a ``"line_search"``;
+          minibatch and momentum ``"adaptive"``;
         - ``"constant"``: ``eta = eta0``;
         - ``"optimal"``: ``eta = 1 / (alpha (t0 + t − 1))``, with ``t0`` from
           Bottou's heuristic, as in scikit-learn (it suits the hinge and log
@@ -89,12 +92,21 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         - ``"invscaling"``: ``eta = eta0 / t ** power_t``;
         - ``"adaptive"``: ``eta = eta0`` until ``n_iter_no_change`` epochs in
           a row fail to improve by ``tol``; then ``eta`` is divided by 5, and
-          the fit stops once ``eta ≤ 1e-6``;
-        - ``"line_search"`` (batch only): backtracking from twice the last
-          accepted step (``eta0`` at first) until the objective decreases
+          the fit stops once ``eta ≤ 1e-6`` (``1e-4 · eta0`` when ``eta0`` is
+          ``"auto"``);
+        - ``"line_search"`` (batch only): backtracking from Barzilai and
+          Borwein's step (``eta0`` at first) until the objective decreases
           enough, so no step size needs tuning.
-    eta0 : float, default=0.01
-        Initial step size.
+
+        A ``fit`` whose steps prove too large restarts from its starting
+        point with steps ten times smaller, and warns (sgd only where its
+        weights overflow, where scikit-learn raises); see the user guide's
+        page on learning rates.
+    eta0 : float or "auto", default="auto"
+        The first step. ``"auto"``: SGDRegressor's 0.01 for sgd; for the
+        other solvers one that suits the data, ``1 / L`` with ``L`` the
+        smoothness of the loss over a batch (times ``1 − momentum`` for
+        momentum). ``eta0_`` reports the step used.
     power_t : float, default=0.25
         Exponent of ``invscaling``.
     early_stopping : bool, default=False
@@ -150,6 +162,12 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         The objective once per epoch or iteration: the exact objective for
         batch and newton, the running mean of the losses met during the epoch
         plus the penalty for sgd, minibatch and momentum.
+    learning_rate_ : str
+        The schedule the steps followed, ``"auto"`` resolved
+        (``"line_search"`` for newton's Armijo search).
+    eta0_ : float
+        The step of the first update, after any restart with smaller steps
+        (``"optimal"``: Bottou's first step; newton: 1).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined only when X has string feature names.
