@@ -136,6 +136,14 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
 
     # Parameters a subclass fixes instead of exposing (PerceptronGD's loss...).
     _fixed_params: dict = {}
+
+    @classmethod
+    def _get_param_names(cls):
+        # scikit-learn reads the constructor's signature on every get_params
+        # (clone, validation, each fit): a tenth of a small fit. It is fixed
+        # per class.
+        return _param_names(cls)
+
     # scikit-learn's default (learning_rate, eta0) for this estimator's SGD
     # twin: what "auto" means for solver="sgd".
     _scikit_learn_steps: tuple = ("invscaling", 0.01)
@@ -269,11 +277,16 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
             return result
 
         n_jobs = getattr(self, "n_jobs", None) if len(targets) > 1 else None
-        # The problems update their solver states in place: they must share memory
-        # whatever joblib backend is active (scikit-learn's SGD does the same).
-        results = Parallel(n_jobs=n_jobs, require="sharedmem")(
-            delayed(solve_one)(k) for k in range(len(targets))
-        )
+        if n_jobs in (None, 1):
+            # One after the other, without a pool: a pool's start costs more
+            # than a small problem's fit.
+            results = [solve_one(k) for k in range(len(targets))]
+        else:
+            # The problems update their solver states in place: they must share
+            # memory whatever joblib backend is active (as scikit-learn's SGD).
+            results = Parallel(n_jobs=n_jobs, require="sharedmem")(
+                delayed(solve_one)(k) for k in range(len(targets))
+            )
         # The solvers' own warnings, once per kind, as the first problem gave it.
         given = [warning for result in results for warning in result.warnings]
         for kind in dict.fromkeys(warning.kind for warning in given):
@@ -416,6 +429,11 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
         tags.input_tags.sparse = True
         tags.array_api_support = True
         return tags
+
+
+@functools.cache
+def _param_names(cls):
+    return BaseEstimator._get_param_names.__func__(cls)
 
 
 def checked_sample_weight(sample_weight, X, early_stopping=False):

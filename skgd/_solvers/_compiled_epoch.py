@@ -11,7 +11,7 @@ moves the results back.
 import numpy as np
 import scipy.sparse as sp
 
-from skgd._solvers import _kernels
+from skgd._solvers import _fit_kernel, _kernels
 
 
 def accepts(objective, step_rule):
@@ -24,18 +24,85 @@ def accepts(objective, step_rule):
 
 def run_compiled_epoch(objective, state, order, batch_size, step_rule, schedule, average):
     """One epoch in the compiled kernel; returns the epoch's objective value."""
+    kernel_state, arrays = _to_kernel(objective, state)
+    settings = _settings(objective, state, batch_size, step_rule, schedule, average)
+    weight, weight_scale = row_weights(objective, batch_size)
+    loss_sum, running_sum, state.t = _kernels.run_epoch(
+        _kernel_rows(objective.X),
+        objective.y,
+        weight,
+        order,
+        kernel_state,
+        settings,
+        float(state.t),
+    )
+    _from_kernel(objective, state, kernel_state, arrays)
+    if state.running_norms is not None:
+        state.running_objective = running_sum / objective.n_samples
+    return loss_sum / weight_scale / objective.n_samples + objective.penalty.value(state.coef)
+
+
+def run_compiled_fit(
+    objective, state, rows, shuffle, batch_size, step_rule, schedule, average, control
+):
+    """Every epoch in one compiled call (:mod:`skgd._solvers._fit_kernel`).
+
+    ``rows`` is the :class:`~skgd._objective._rows.RowOrder`; ``control``
+    a :class:`~skgd._solvers._fit_kernel.FitControl` less the weight scale
+    and the number of rows, which come from here. Returns the status, the
+    last epoch and the loss curve; the state is left as the per-epoch loop
+    would leave it.
+    """
+    kernel_state, arrays = _to_kernel(objective, state)
+    settings = _settings(objective, state, batch_size, step_rule, schedule, average)
+    weight, weight_scale = row_weights(objective, batch_size)
+    control = control._replace(weight_scale=float(weight_scale), n_samples=objective.n_samples)
+    curve = []
+    progress = np.array([np.inf, 0.0, state.eta0, 0.0])
+    # Epochs per call: about WORK_PER_CALL stored entries read, a few
+    # milliseconds, after which Python sees a pending Ctrl-C.
+    per_call = max(1, WORK_PER_CALL // max(1, _stored_entries(objective.X)))
+    objective.n_clipped = 0
+    X_rows, t, status, epoch = _kernel_rows(objective.X), float(state.t), _fit_kernel.PAUSED, 0
+    while status == _fit_kernel.PAUSED:
+        last = min(epoch + per_call, control.max_iter)
+        run = _fit_kernel.FitRun(epoch + 1, last, progress, np.empty(last - epoch))
+        status, epoch, t = _fit_kernel.run_fit(
+            X_rows, objective.y, weight, rows.index, rows.seed, bool(shuffle),
+            kernel_state, settings, t, control, run,
+        )  # fmt: skip
+        curve.extend(run.curve[: epoch - run.first + 1].tolist())
+    state.t, state.eta0, running_objective = t, float(progress[2]), float(progress[3])
+    _from_kernel(objective, state, kernel_state, arrays)
+    if state.running_norms is not None:
+        state.running_objective = running_objective
+    return status, epoch, curve
+
+
+# Stored entries read per compiled call of a whole fit (see run_compiled_fit).
+WORK_PER_CALL = 2_000_000
+
+
+def _stored_entries(X):
+    return X.nnz if sp.issparse(X) else X.shape[0] * X.shape[1]
+
+
+def _to_kernel(objective, state):
+    """The kernel's state: fresh copies of the solver state's arrays, as K × d rows.
+
+    Fresh copies, so that arrays a caller still holds (an earlier iterate)
+    never change. Returns it with the copies that :func:`_from_kernel`
+    hands back to the solver state.
+    """
     one_row = objective.n_classes is None
     dtype = state.coef.dtype
-    # Fresh copies, so that arrays a caller still holds (an earlier iterate)
-    # never change. The kernel sees them as K × n_features views, K = 1 for
-    # a single coefficient vector.
     scaled, wscale = _scaled_coef(state)
     coef = np.array(scaled, dtype=dtype, order="C")
     average_coef = np.array(state.average_coef, dtype=dtype, order="C")
     l1_applied = np.array(state.l1_applied, dtype=dtype, order="C")
     shape = (1 if one_row else objective.n_classes, coef.shape[-1])
-    momentum = state.step_state is not None
-    if momentum:
+    velocity = None
+    if state.step_state is not None:
         velocity = np.array(state.step_state.coef, dtype=dtype, order="C")
         kernel_velocity = velocity.reshape(shape)
         velocity_intercept = state.step_state.intercept
@@ -55,34 +122,29 @@ def run_compiled_epoch(objective, state, order, batch_size, step_rule, schedule,
         average_reference=np.array(state.average_reference, dtype=np.float64),
         weight_scale=np.array([wscale]),
     )
-    settings = _settings(objective, state, batch_size, step_rule, schedule, average)
-    weight, weight_scale = row_weights(objective, batch_size)
-    loss_sum, running_sum, state.t = _kernels.run_epoch(
-        _kernel_rows(objective.X),
-        objective.y,
-        weight,
-        order,
-        kernel_state,
-        settings,
-        float(state.t),
-    )
+    return kernel_state, (coef, average_coef, l1_applied, velocity)
+
+
+def _from_kernel(objective, state, kernel_state, arrays):
+    """Move the kernel's results back into the solver state."""
+    coef, average_coef, l1_applied, velocity = arrays
+    one_row = objective.n_classes is None
+    dtype = state.coef.dtype
     state.average_reference = kernel_state.average_reference
     if state.running_norms is not None:
         state.running_norms = kernel_state.running_norms
-        state.running_objective = running_sum / objective.n_samples
     _set_scaled_coef(state, coef, float(kernel_state.weight_scale[0]))
     state.intercept = _from_rows(kernel_state.intercept, one_row, dtype)
     state.average_coef = average_coef
     state.average_intercept = _from_rows(kernel_state.average_intercept, one_row, dtype)
     state.l1_total = float(kernel_state.l1_total[0])
     state.l1_applied = l1_applied
-    if momentum:
+    if velocity is not None:
         state.step_state = state.step_state._replace(
             coef=velocity,
             intercept=_from_rows(kernel_state.velocity_intercept, one_row, dtype),
         )
     objective.n_clipped += int(kernel_state.n_clipped[0])
-    return loss_sum / weight_scale / objective.n_samples + objective.penalty.value(state.coef)
 
 
 def _scaled_coef(state):

@@ -23,14 +23,19 @@ import scipy.sparse as sp
 from sklearn.utils._array_api import get_namespace
 from sklearn.utils.validation import check_random_state
 
+from skgd._objective._rows import RowOrder
 from skgd._penalty import truncate_l1
-from skgd._solvers import _compiled_epoch, _kernels
+from skgd._schedules import ADAPTIVE_DIVISOR
+from skgd._solvers import _compiled_epoch, _fit_kernel, _kernels
 from skgd._solvers._divergence import (
     check_epoch,
     check_final_model,
     divergence_threshold,
     max_abs,
+    raise_diverged,
+    raise_overflow,
 )
+from skgd._solvers._fit_kernel import FitControl
 from skgd._solvers._result import SolverResult
 
 
@@ -152,19 +157,21 @@ def first_order_solve(
         Keep a model that ends finite but blown up, as scikit-learn's SGD does
         (with a warning in ``SolverResult.warnings``), instead of raising.
 
-    Returns
-    -------
-    SolverResult
-
-    Raises ``Diverged`` when a value becomes non-finite or the fit blows up.
+    Returns a ``SolverResult``; raises ``Diverged`` when a value becomes
+    non-finite or the fit blows up.
     """
     rows = objective.row_order(_seed(random_state))
     objective, run_epoch = _prepare(
         objective, state, batch_size, step_rule, compiled, tol, validation_score
     )
     state.eta0 = schedule.eta0 if state.eta0 is None else state.eta0
-    loss_curve = []
     diverged_above = divergence_threshold(objective, state)
+    if compiled_whole_fit(run_epoch, rows, state, monitor, verbose, validation_score):
+        rule = (max_iter, tol, n_iter_no_change, keep_blown_up, diverged_above)
+        return _whole_fit(
+            objective, state, rows, shuffle, batch_size, step_rule, schedule, average, rule
+        )
+    loss_curve = []
     stopping = _StoppingRule(
         tol, n_iter_no_change, validation_score, batch_size is None and objective.loss.has_hessian
     )
@@ -175,14 +182,11 @@ def first_order_solve(
         if monitor is not None:
             monitor.begin()
         order = None if batch_size is None else rows.next(shuffle)
-        # Overflow is detected below and reported as divergence, not as a warning.
-        objective.n_clipped = 0
+        objective.n_clipped = 0  # overflow is reported as divergence, never warned
         with np.errstate(over="ignore", invalid="ignore"):
             value = run_epoch(objective, state, order, batch_size, step_rule, schedule, average)
         check_epoch(state, value, schedule, diverged_above, epoch, keep_blown_up)
-        # Finite weights whose objective overflowed (sgd goes on as scikit-learn
-        # does): a loss of inf weighted 0 sums to NaN, and the value is inf.
-        loss_curve.append(np.inf if np.isnan(value) else value)
+        loss_curve.append(np.inf if np.isnan(value) else value)  # sgd past overflow
         if verbose:
             _print_epoch(objective, state, epoch, value, batch_size, started)
         if monitor is not None and monitor.end(*final_coef(state, average)):
@@ -215,6 +219,64 @@ def _prepare(objective, state, batch_size, step_rule, compiled, tol, validation_
     compiled_sgd = batch_size == 1 and run_epoch is _compiled_epoch.run_compiled_epoch
     state.start_call(compiled_sgd and tol is not None and validation_score is None)
     return objective, run_epoch
+
+
+def compiled_whole_fit(run_epoch, rows, state, monitor, verbose, validation_score):
+    """Whether the whole fit can run in one compiled call: nothing watches each epoch.
+
+    The compiled epochs on float64 coefficients, scikit-learn's row order
+    over every row, no callback, no ``verbose`` and no early stopping.
+    """
+    return (
+        run_epoch is _compiled_epoch.run_compiled_epoch
+        and type(rows) is RowOrder
+        and state.coef.dtype == np.float64
+        and monitor is None
+        and not verbose
+        and validation_score is None
+    )
+
+
+def _whole_fit(objective, state, rows, shuffle, batch_size, step_rule, schedule, average, rule):
+    """:func:`first_order_solve`'s loop in compiled calls, with its results and errors.
+
+    ``rule`` is ``(max_iter, tol, n_iter_no_change, keep_blown_up, diverged_above)``.
+    """
+    max_iter, tol, n_iter_no_change, keep_blown_up, diverged_above = rule
+    control = FitControl(
+        max_iter, tol is not None, float(tol or 0.0), n_iter_no_change, 1.0, 0,
+        keep_blown_up, schedule.can_recover, float(diverged_above),
+        schedule.kind == "adaptive", schedule.min_eta, ADAPTIVE_DIVISOR,
+    )  # fmt: skip
+    status, epoch, loss_curve = _compiled_epoch.run_compiled_fit(
+        objective, state, rows, shuffle, batch_size, step_rule, schedule, average, control
+    )
+    if status == _fit_kernel.OVERFLOW:
+        raise_overflow(epoch, schedule)
+    if status == _fit_kernel.DIVERGED:
+        raise_diverged(epoch, schedule)
+    converged = status == _fit_kernel.CONVERGED
+    message = f"Reached max_iter={control.max_iter} epochs."
+    if converged:
+        message = (
+            f"Converged: no improvement by tol={control.tol} in {control.n_iter_no_change} "
+            f"consecutive epochs, after {epoch} epochs."
+        )
+    coef, intercept = final_coef(state, average)
+    warning = check_final_model(
+        objective,
+        coef,
+        intercept,
+        loss_curve[-1],
+        control.diverged_above,
+        epoch,
+        schedule,
+        control.keep_blown_up,
+    )
+    warnings = () if warning is None else (warning,)
+    return SolverResult(
+        coef, intercept, epoch, state.t, converged, loss_curve, message, False, warnings=warnings
+    )
 
 
 def _seed(random_state):

@@ -101,7 +101,9 @@ def run_first_order(objective, state, step_rule, batch_size, settings, monitor=N
             loss=objective.loss,
             floor_ratio=AUTO_FLOOR_RATIO if params["eta0"] == "auto" else None,
         )
-    start = None if settings.partial else copy.deepcopy(state)
+    # Fits replace the state's arrays, never change them in place: a shallow
+    # copy keeps the starting point.
+    start = None if settings.partial else copy.copy(state)
     failures = []
     while True:
         try:
@@ -112,7 +114,7 @@ def run_first_order(objective, state, step_rule, batch_size, settings, monitor=N
                 raise
             failures.append((error.epoch, state.schedule))
             schedule = state.schedule.scaled(RECOVERY_FACTOR)
-            state.__dict__.update(copy.deepcopy(start).__dict__)
+            state.__dict__.update(start.__dict__)
             state.schedule = schedule
     if failures:
         result = result._replace(warnings=(*result.warnings, recovered(failures, state.schedule)))
