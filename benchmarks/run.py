@@ -23,6 +23,7 @@ from _cases_jit import jit_cases
 from _cases_large import large_cases
 from _cases_memory import memory_cases
 from _cases_newton import logistic_cases, ridge_cases
+from _cases_small import small_cases
 from _config import make_config
 from _report import error_row, machine_info, markdown_table
 from sklearn.exceptions import ConvergenceWarning
@@ -35,6 +36,8 @@ CASE_GROUPS = {
     "stream": stream_cases,
     "batch": batch_gradient_cases,
     "newton": lambda config: logistic_cases(config) + ridge_cases(config),
+    # Small fits, the work of a grid search: the same data in both modes.
+    "small": small_cases,
     "memory": memory_cases,
     "jit": jit_cases,
     # The slow test's 2,000,000-row fits; full mode only (empty with --quick).
