@@ -8,9 +8,10 @@ resolution does not matter.
 """
 
 import functools
+import time
 import warnings
 
-from _report import Case, comparison_row, ratio_goal, seconds
+from _report import Case, Row, comparison_row, ratio_goal, seconds
 from _timing import interleaved_medians
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
@@ -19,6 +20,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
 from skgd import GDClassifier, GDRegressor
+from skgd._solvers import _fit_kernel
 
 FITS_PER_CALL = 20
 DEFAULT_FIT_GOAL = ratio_goal(0.7)
@@ -95,6 +97,68 @@ def _grid_case(repeats):
     return Case(name, measure)
 
 
+class _Stopwatch:
+    """Seconds spent in some methods, accumulated while it is installed."""
+
+    def __init__(self, targets):
+        self.targets = targets  # name -> (owner, attribute)
+        self.spent = dict.fromkeys(targets, 0.0)
+
+    def __enter__(self):
+        self.saved = {name: getattr(*target) for name, target in self.targets.items()}
+        for name, (owner, attribute) in self.targets.items():
+            setattr(owner, attribute, self._timed(name, self.saved[name]))
+        return self
+
+    def __exit__(self, *exc):
+        for name, (owner, attribute) in self.targets.items():
+            setattr(owner, attribute, self.saved[name])
+
+    def _timed(self, name, function):
+        @functools.wraps(function)
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.spent[name] += time.perf_counter() - start
+
+        return timed
+
+
+def _breakdown_case(repeats):
+    """Where one default fit's time goes: validation, setup, the kernel and the rest."""
+    name = "small · one default fit, 1,000 × 20, classifier: where the time goes"
+
+    def measure():
+        X, y = _classification()
+        fits = FITS_PER_CALL * max(repeats, 3)
+        targets = {
+            "data": (GDClassifier, "_fit_data"),
+            "problems": (GDClassifier, "_fit_problems"),
+            "solve": (GDClassifier, "_solve_problems"),
+            "kernel": (_fit_kernel, "run_fit"),
+        }
+        GDClassifier(random_state=0).fit(X, y)  # compile or load the kernels
+        with _Stopwatch(targets) as watch:
+            start = time.perf_counter()
+            for _ in range(fits):
+                GDClassifier(random_state=0).fit(X, y)
+            total = time.perf_counter() - start
+        spent = {key: value / fits for key, value in watch.spent.items()}
+        parts = {
+            "validation and problems (_fit_data)": spent["data"],
+            "solver setup": spent["solve"] - spent["kernel"],
+            "kernel": spent["kernel"],
+            "wrap-up (_fit_problems less solving)": spent["problems"] - spent["solve"],
+            "parameter validation and the rest": total / fits - spent["data"] - spent["problems"],
+        }
+        notes = "; ".join(f"{part} {seconds(value)}" for part, value in parts.items())
+        return [Row(case=name, skgd=seconds(total / fits), notes=notes)]
+
+    return Case(name, measure)
+
+
 def small_cases(config):
     """Default fits, short fits with prediction, a grid search and small Newton fits."""
     repeats = config.repeats
@@ -140,4 +204,5 @@ def small_cases(config):
             notes=f"C = 1/(n·alpha); per fit, {FITS_PER_CALL} fits a timed call",
         ),
         _grid_case(repeats),
+        _breakdown_case(repeats),
     ]
