@@ -68,7 +68,8 @@ def _classification(n_classes=3):
 def _estimators(solver):
     """(estimator, data) pairs that each exercise one code path of the classes."""
     common = {"solver": solver, "max_iter": 10, "tol": None, "batch_size": 16, "random_state": 0}
-    yield GDRegressor(learning_rate="constant", **common), _regression()
+    # The default steps: their first step comes from the rows, in any namespace.
+    yield GDRegressor(**common), _regression()
     step = {"learning_rate": "constant", "eta0": 0.1}
     yield GDClassifier(loss="log_loss", **step, **common), _classification()
     yield (

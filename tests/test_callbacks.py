@@ -25,9 +25,6 @@ def _multiclass():
 
 
 def _regressor(solver, **params):
-    if solver in ("momentum", "batch"):
-        params.setdefault("learning_rate", "constant")
-        params.setdefault("eta0", 0.01)
     return GDRegressor(solver=solver, random_state=0, **params)
 
 

@@ -556,8 +556,7 @@ def test_divergence_with_no_step_that_works_is_reported(client):
 def test_partial_fit_on_dask_arrays(client, solver):
     X, y = _classification()
     Xd, yd = _dask(X, y)
-    params = {"batch": dict(learning_rate="constant", eta0=0.5)}.get(solver, {})
-    estimator = GDClassifier(loss="log_loss", solver=solver, random_state=0, **params)
+    estimator = GDClassifier(loss="log_loss", solver=solver, random_state=0)
     for _ in range(3):
         estimator.partial_fit(Xd, yd, classes=[0, 1])
     assert len(estimator.loss_curve_) == 3
