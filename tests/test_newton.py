@@ -267,19 +267,23 @@ LOW_PRECISION_EVERYWHERE = CurvatureOptions(low_precision_min_work=0)
 
 
 def _record_gram_precision(monkeypatch):
-    """Patch the Gram product to record its ``low_precision`` flag per call."""
+    """Patch the Hessians' sums to record their ``low_precision`` flag per call."""
     from skgd._objective import _linear as _objective
     from skgd._objective import _multinomial
 
     flags = []
-    original = _objective.weighted_gram
+    gram, softmax = _objective.weighted_gram, _multinomial.softmax_hessian
 
-    def recording(X, d, low_precision=False, rows=None):
+    def recording_gram(X, d, low_precision=False, rows=None):
         flags.append(low_precision)
-        return original(X, d, low_precision, rows)
+        return gram(X, d, low_precision, rows)
 
-    for module in (_objective, _multinomial):
-        monkeypatch.setattr(module, "weighted_gram", recording)
+    def recording_softmax(X, proba, weight, fit_intercept, low_precision=False, rows=None):
+        flags.append(low_precision)
+        return softmax(X, proba, weight, fit_intercept, low_precision, rows)
+
+    monkeypatch.setattr(_objective, "weighted_gram", recording_gram)
+    monkeypatch.setattr(_multinomial, "softmax_hessian", recording_softmax)
     return flags
 
 
@@ -389,3 +393,87 @@ def test_quadratic_losses_never_sample_the_hessian(monkeypatch):
     X, y = _standardized_regression()
     _newton_fit(GDRegressor(solver="newton", alpha=1e-3), X, y, options)
     assert sampled == [False]
+
+
+# --------------------------------------------------------------------------
+# Conjugate gradients preconditioned by a sampled Hessian, for many parameters
+
+
+def _multinomial_data(n_samples, n_features, n_classes, seed=0):
+    X, y = make_classification(
+        n_samples,
+        n_features,
+        n_informative=n_features // 2,
+        n_classes=n_classes,
+        random_state=seed,
+    )
+    return StandardScaler().fit_transform(X), y
+
+
+def test_many_parameters_precondition_conjugate_gradients_by_default():
+    # 5 classes × 61 columns = 305 parameters and 40 rows per parameter:
+    # the default options choose the preconditioned strategy, and the fit
+    # gives scikit-learn's model.
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = _multinomial_data(12_000, 60, 5)
+    params = dict(loss="log_loss", solver="newton", alpha=1e-4, tol=1e-8)
+    est = GDClassifier(multi_class="multinomial", **params)
+    seam = _newton_fit(est, X, y, CurvatureOptions())
+    assert seam.strategies == ["PreconditionedCurvature"] and seam.converged_
+    fitted = est.fit(X, y)
+    np.testing.assert_array_equal(fitted.coef_, seam.coef_)
+    reference = LogisticRegression(C=1 / (X.shape[0] * 1e-4), tol=1e-10, max_iter=1000)
+    reference.fit(X, y)
+    np.testing.assert_allclose(fitted.predict_proba(X), reference.predict_proba(X), atol=1e-6)
+
+
+@pytest.mark.parametrize("multi_class", ["ovr", "multinomial"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_preconditioned_steps_reach_the_cholesky_solution(multi_class, fit_intercept):
+    X, y = _multinomial_data(3000, 8, 3)
+    params = dict(loss="log_loss", solver="newton", alpha=1e-3, tol=1e-10)
+    est = GDClassifier(multi_class=multi_class, fit_intercept=fit_intercept, **params)
+    exact = _newton_fit(est, X, y, CurvatureOptions())
+    options = CurvatureOptions(preconditioned_min_params=0)
+    fast = _newton_fit(est, X, y, options)
+    assert set(exact.strategies) == {"CholeskyCurvature"}
+    assert set(fast.strategies) == {"PreconditionedCurvature"} and fast.converged_
+    # max|gradient| ≤ 1e-10 over a curvature of at least alpha leaves 1e-7.
+    np.testing.assert_allclose(fast.coef_, exact.coef_, rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(fast.intercept_, exact.intercept_, rtol=1e-7, atol=1e-8)
+
+
+def test_a_poor_preconditioner_costs_iterations_not_accuracy():
+    # One row per parameter: the sampled Hessian is a rough estimate, yet
+    # the steps use exact products, so the fit converges to the same model.
+    X, y = _multinomial_data(3000, 8, 3)
+    est = GDClassifier(loss="log_loss", solver="newton", alpha=1e-3, tol=1e-10)
+    est.set_params(multi_class="multinomial")
+    exact = _newton_fit(est, X, y, CurvatureOptions())
+    options = CurvatureOptions(preconditioned_min_params=0, preconditioner_rows_per_param=1)
+    rough = _newton_fit(est, X, y, options)
+    assert rough.strategies == ["PreconditionedCurvature"] and rough.converged_
+    np.testing.assert_allclose(rough.coef_, exact.coef_, rtol=1e-7, atol=1e-8)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_softmax_hessian_products_match_the_hessian(sparse):
+    # Away from the softmax's flat directions (which the Hessian fills and
+    # the products leave), H v is the same from the matrix and the product.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 6))
+    if sparse:
+        X = sp.csr_matrix(np.where(X > 0.3, X, 0.0))
+    y = rng.integers(0, 4, size=400)
+    weight = rng.uniform(0.5, 2.0, size=400)
+    objective = MultinomialObjective(make_penalty("l2", 0.1, 0.15), X, y, weight, True, 4)
+    coef, intercept = rng.normal(size=(4, 6)), rng.normal(size=4)
+    v = rng.normal(size=objective.n_params)
+    v[-4:] -= v[-4:].mean()
+    matrix = objective.hessian(coef, intercept)
+    product = objective.hessian_product(coef, intercept)
+    np.testing.assert_allclose(product(v), matrix @ v, rtol=1e-12, atol=1e-12)
+    sampled = objective.hessian(coef, intercept, rows=np.arange(0, 400, 2))
+    assert sampled.shape == matrix.shape
+    np.testing.assert_allclose(sampled, sampled.T)

@@ -84,6 +84,12 @@ class Objective:
         return X, X.T, y, weight
 
     @property
+    def n_params(self):
+        """The length of the packed parameters: coefficients, then intercepts."""
+        n_rows = 1 if self.n_classes is None else self.n_classes
+        return n_rows * (self.n_features + int(self.fit_intercept))
+
+    @property
     def is_sparse(self):
         return sp.issparse(self.X)
 

@@ -20,8 +20,8 @@ from sklearn.utils._array_api import (
 )
 
 from skgd._loss._losses import LogLoss
-from skgd._objective._base import Objective
-from skgd._objective._gram import weighted_gram
+from skgd._objective._base import Objective, take_rows
+from skgd._objective._softmax_curvature import softmax_hessian, softmax_hessian_product
 
 
 class MultinomialObjective(Objective):
@@ -47,6 +47,10 @@ class MultinomialObjective(Objective):
     >>> round(objective.value(np.zeros((3, 3)), np.zeros(3)), 6)  # log(3)
     1.098612
     """
+
+    # ``hessian`` can estimate the Hessian from a sample of rows.
+    samples_rows = True
+    has_hessian_product = True
 
     def __init__(self, penalty, X, y, sample_weight, fit_intercept, n_classes):
         # The binary log loss sets the 'optimal' schedule's scale, as it does
@@ -124,35 +128,25 @@ class MultinomialObjective(Objective):
             grad_intercept = xp.zeros_like(grad_intercept)
         return loss, grad_coef, grad_intercept
 
-    def hessian(self, coef, intercept, raw=None, low_precision=False):
+    def hessian(self, coef, intercept, raw=None, low_precision=False, rows=None):
         """The Hessian of ``J`` in the packed parameters.
 
         ``raw`` as in :meth:`value_gradient`; ``low_precision`` sums the
-        diagonal blocks in float32.
+        data term in float32. ``rows``, sorted row indices, estimates the
+        data term from those rows alone, averaged over them; ``raw`` stays
+        the raw prediction of every row.
         """
         xp = self.xp
         K, d = self.n_classes, self.n_features
         if raw is None:
             raw = self.raw_prediction(coef, intercept)
+        weight, n_rows = self.sample_weight, self.n_samples
+        if rows is not None:
+            raw, weight, n_rows = take_rows(raw, rows), take_rows(weight, rows), rows.shape[0]
         proba, _ = self._probabilities(raw)
-        weight = self.sample_weight / self.n_samples
-        n_params = K * d + (K if self.fit_intercept else 0)
-        hessian = xp.zeros((n_params, n_params), dtype=self.dtype, device=self.device)
-        for k in range(K):
-            for m in range(k, K):
-                # d²J / dW_k dW_m = Σ sᵢ pᵢₖ (δₖₘ − pᵢₘ) xᵢ xᵢᵀ / n
-                w_km = weight * proba[:, k] * ((1.0 if k == m else 0.0) - proba[:, m])
-                block, cross = weighted_gram(self.X, w_km, low_precision)
-                hessian[k * d : (k + 1) * d, m * d : (m + 1) * d] = block
-                hessian[m * d : (m + 1) * d, k * d : (k + 1) * d] = block.T
-                if self.fit_intercept:
-                    hessian[k * d : (k + 1) * d, K * d + m] = cross
-                    hessian[m * d : (m + 1) * d, K * d + k] = cross
-                    hessian[K * d + m, k * d : (k + 1) * d] = cross
-                    hessian[K * d + k, m * d : (m + 1) * d] = cross
-                    hessian[K * d + k, K * d + m] = hessian[K * d + m, K * d + k] = float(
-                        xp.sum(w_km)
-                    )
+        hessian = softmax_hessian(
+            self.X, proba, weight / n_rows, self.fit_intercept, low_precision, rows
+        )
         # NumPy adds the float64 terms below into a float32 Hessian as it
         # always did; other libraries need one dtype on both sides.
         dtype = xp.float64 if _is_numpy_namespace(xp) else self.dtype
@@ -168,6 +162,21 @@ class MultinomialObjective(Objective):
             tiled = xp.tile(xp.eye(d, dtype=dtype, device=self.device), (K, K)) / K
             hessian[: K * d, : K * d] += scale * tiled
         return hessian
+
+    def hessian_product(self, coef, intercept, raw=None):
+        """The Hessian of ``J`` as a function ``v ↦ H v`` on packed vectors.
+
+        Two passes over X per product, and no matrix. The flat directions
+        are left unfilled: the gradient is orthogonal to them, and so are
+        the conjugate-gradient iterates built from it.
+        """
+        if raw is None:
+            raw = self.raw_prediction(coef, intercept)
+        proba, _ = self._probabilities(raw)
+        weight = self.sample_weight / self.n_samples
+        return softmax_hessian_product(
+            self.X, self.X_T, proba, weight, self.fit_intercept, self.penalty.l2
+        )
 
 
 def _rmatmat(X_T, R):

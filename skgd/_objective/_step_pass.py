@@ -149,13 +149,18 @@ def step_pass(X, raw, coef_step, intercept_step, scales, y, weight, loss, n_thre
     n_trials = scales.shape[0]
     raw_step = np.empty_like(raw)
     coef_step = np.ascontiguousarray(coef_step, dtype=X.dtype)
-    n_threads = max(1, min(n_threads or cpu_count(), n_samples // MIN_ROWS_PER_THREAD))
-    bounds = np.linspace(0, n_samples, n_threads + 1).astype(int)
+    most_threads = n_samples // MIN_ROWS_PER_THREAD
+    # cpu_count reads the cgroup files, which costs as much as a small pass.
+    if most_threads > 1:
+        n_threads = max(1, min(n_threads or cpu_count(), most_threads))
+    else:
+        n_threads = 1
+    bounds = np.linspace(0, n_samples, n_threads + 1).astype(int) if n_threads > 1 else None
     grads = np.zeros((n_threads, n_trials, n_features))
     sums = np.zeros((n_threads, n_trials, 2))
 
     def run(k):
-        rows = slice(bounds[k], bounds[k + 1])
+        rows = slice(0, n_samples) if bounds is None else slice(bounds[k], bounds[k + 1])
         return _step_pass_rows(
             X[rows],
             raw[rows],
