@@ -10,7 +10,14 @@ import functools
 
 import numpy as np
 from _config import ALPHA, NEWTON_TOL
-from _data import dense_binary, dense_regression, describe, signed_labels, sparse_binary
+from _data import (
+    dense_binary,
+    dense_multinomial,
+    dense_regression,
+    describe,
+    signed_labels,
+    sparse_binary,
+)
 from _report import Case, comparison_row, ratio_goal, seconds
 from _timing import interleaved_medians
 from scipy.special import expit
@@ -21,6 +28,7 @@ from skgd import GDClassifier, GDRegressor
 DENSE_LOGISTIC_GOALS = {"newton-cholesky": ratio_goal(0.6), "lbfgs": ratio_goal(1.2)}
 SPARSE_LOGISTIC_GOALS = {"newton-cg": ratio_goal(1.0), "lbfgs": ratio_goal(1.5)}
 RIDGE_GOAL = ratio_goal(1.0)
+MULTINOMIAL_GOALS = {"lbfgs": ratio_goal(1.0), "newton-cholesky": ratio_goal(0.5)}
 
 # Enough for lbfgs to reach tol=1e-8 on these problems; the iteration counts
 # in the notes show whether a solver stopped on its budget instead.
@@ -127,3 +135,42 @@ def ridge_cases(config):
         return [comparison_row(case, skgd_time, reference_time, seconds, RIDGE_GOAL, notes)]
 
     return [Case("newton · regression, squared_error", measure)]
+
+
+def multinomial_cases(config):
+    """Case 6: multinomial Newton (softmax log loss) on many classes, to tol 1e-8."""
+
+    def measure():
+        X, y = dense_multinomial(config.sizes)
+        skgd = GDClassifier(
+            loss="log_loss",
+            solver="newton",
+            multi_class="multinomial",
+            alpha=ALPHA,
+            tol=NEWTON_TOL,
+            max_iter=NEWTON_MAX_ITER,
+        )
+        references = {
+            solver: _logistic_regression(solver, X.shape[0]) for solver in MULTINOMIAL_GOALS
+        }
+        fits = [functools.partial(model.fit, X, y) for model in (skgd, *references.values())]
+        skgd_time, *reference_times = interleaved_medians(fits, config.repeats)
+        proba = skgd.predict_proba(X)
+        rows = []
+        for (solver, reference), reference_time in zip(
+            references.items(), reference_times, strict=True
+        ):
+            gap = float(np.max(np.abs(proba - reference.predict_proba(X))))
+            notes = (
+                f"max|Δproba| {gap:.1e}; iterations: skgd {skgd.n_iter_}, "
+                f"{solver} {int(np.max(reference.n_iter_))}"
+            )
+            case = (
+                f"newton · {config.sizes.n_classes}-class multinomial {describe(X)}, "
+                f"log_loss vs LogisticRegression({solver})"
+            )
+            goal = MULTINOMIAL_GOALS[solver]
+            rows.append(comparison_row(case, skgd_time, reference_time, seconds, goal, notes))
+        return rows
+
+    return [Case("newton · multinomial, log_loss", measure)]

@@ -101,6 +101,19 @@ def dense_multiclass(sizes: DataSizes):
 
 
 @functools.cache
+def dense_multinomial(sizes: DataSizes):
+    """As :func:`dense_multiclass`, with 20 informative features: the multinomial Newton case."""
+    X, y = make_classification(
+        n_samples=sizes.n_multiclass,
+        n_features=sizes.n_features_multiclass,
+        n_informative=20,
+        n_classes=sizes.n_classes,
+        random_state=SEED,
+    )
+    return _standardized(X, np.float64), y
+
+
+@functools.cache
 def sparse_binary(sizes: DataSizes):
     """CSR float64 matrix with about ``nnz_per_row`` entries per row, labels 0/1."""
     rng = np.random.default_rng(SEED)

@@ -22,7 +22,7 @@ from _cases_first_order import batch_gradient_cases, minibatch_cases, sgd_cases,
 from _cases_jit import jit_cases
 from _cases_large import large_cases
 from _cases_memory import memory_cases
-from _cases_newton import logistic_cases, ridge_cases
+from _cases_newton import logistic_cases, multinomial_cases, ridge_cases
 from _cases_small import small_cases
 from _config import make_config
 from _report import error_row, machine_info, markdown_table
@@ -35,7 +35,9 @@ CASE_GROUPS = {
     "minibatch": minibatch_cases,
     "stream": stream_cases,
     "batch": batch_gradient_cases,
-    "newton": lambda config: logistic_cases(config) + ridge_cases(config),
+    "newton": lambda config: (
+        logistic_cases(config) + ridge_cases(config) + multinomial_cases(config)
+    ),
     # Small fits, the work of a grid search: the same data in both modes.
     "small": small_cases,
     "memory": memory_cases,

@@ -93,8 +93,8 @@ class CurvatureOptions(NamedTuple):
         only a few products.
     preconditioner_rows_per_param : int, default=4
         The preconditioner's sample: this many rows per parameter, and used
-        only where that is at most ``sample_fraction`` of the rows. Its
-        error costs conjugate-gradient iterations, never accuracy.
+        only where that is at most half the rows. Its error costs
+        conjugate-gradient iterations, never accuracy.
 
     Examples
     --------
@@ -466,10 +466,7 @@ class PreconditionedCurvature(ConjugateGradientCurvature):
             return False
         n_params = objective.n_params
         n_rows = options.preconditioner_rows_per_param * n_params
-        return (
-            n_params >= options.preconditioned_min_params
-            and n_rows <= options.sample_fraction * objective.n_samples
-        )
+        return n_params >= options.preconditioned_min_params and 2 * n_rows <= objective.n_samples
 
     def curvature(self, objective, w, raw):
         """``v ↦ H v`` at ``w``, and the sampled Hessian there."""
