@@ -78,7 +78,9 @@ class ClusterWatch:
         self.timeout = no_progress_timeout()
         # Short enough to find a lost cluster well within the bound.
         self.poll = min(1.0, self.timeout / 4)
+        # The workers the fit has known, to say how many were lost.
         self.seen = set()
+        self.alive()
         self.last_progress = time.monotonic()
 
     def alive(self):
