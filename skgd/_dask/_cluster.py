@@ -127,10 +127,18 @@ class ClusterWatch:
         ``future`` is a task's future or an actor call's; ``worker`` is the
         address of the worker it depends on, if one (an actor's).
         """
+        from distributed import Future
+
         needed = () if worker is None else (worker,)
+        task = isinstance(future, Future)
         while True:
+            if task:
+                # A task's result is gathered once it is ready, with the whole
+                # bound as its timeout: a gather cut short by a timeout can
+                # leave the client's next gather cancelled.
+                self.wait([future], needed)
             try:
-                value = future.result(timeout=self.poll)
+                value = future.result(timeout=self.timeout if task else self.poll)
             except (TimeoutError, asyncio.TimeoutError):
                 self.check(needed)
                 continue
@@ -143,10 +151,10 @@ class ClusterWatch:
             self.last_progress = time.monotonic()
             return value
 
-    def wait(self, futures):
+    def wait(self, futures, needed=()):
         """Wait until the futures are done, as long as the fit makes progress.
 
-        Their data stay on the workers.
+        Their data stay on the workers; ``needed`` as for :meth:`check`.
         """
         from distributed import wait
 
@@ -154,7 +162,7 @@ class ClusterWatch:
             try:
                 wait(futures, timeout=self.poll)
             except (TimeoutError, asyncio.TimeoutError):
-                self.check()
+                self.check(needed)
                 continue
             self.last_progress = time.monotonic()
             return
