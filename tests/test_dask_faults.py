@@ -220,3 +220,42 @@ def test_a_fit_that_loses_every_worker_fails_within_its_bound(
     assert TIMEOUT - 0.5 < elapsed < TIMEOUT + 3.0
     assert estimator.n_iter_ == n_iter
     np.testing.assert_array_equal(estimator.coef_, coef)
+
+
+@pytest.fixture
+def scheduler_process(tmp_path):
+    """A scheduler process, a worker process, and a client of theirs."""
+    scheduler_file = str(tmp_path / "scheduler.json")
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
+    run = [sys.executable, "-m"]
+    options = ["--scheduler-file", scheduler_file, "--no-dashboard"]
+    scheduler = subprocess.Popen([*run, "distributed.cli.dask_scheduler", *options], **quiet)
+    worker = subprocess.Popen(
+        [*run, "distributed.cli.dask_worker", *options, "--no-nanny", "--nthreads", "1"], **quiet
+    )
+    client = None
+    try:
+        client = distributed.Client(scheduler_file=scheduler_file, timeout=30)
+        client.wait_for_workers(1, timeout=60)
+        with client.as_current():
+            yield client, scheduler.pid
+    finally:
+        if client is not None:
+            client.close(timeout=2)
+        for process in (worker, scheduler):
+            process.kill()
+            process.wait()
+
+
+def test_a_fit_that_loses_the_scheduler_fails_at_once(scheduler_process, data, monkeypatch):
+    client, scheduler = scheduler_process
+    estimator = _estimator("sgd").fit(*[array.compute() for array in data])
+    coef = estimator.coef_.copy()
+    # While the tasks that find the labels run.
+    kill = KillAt(monkeypatch, client, unit="pass", at=1, victims=lambda: [scheduler])
+    with pytest.raises(RuntimeError, match=r"the scheduler tcp://\S+ was lost"):
+        estimator.fit(*data)
+    # The client cancels the fit's futures when it loses the scheduler.
+    assert time.monotonic() - kill.killed_at < TIMEOUT + 3.0
+    np.testing.assert_array_equal(estimator.coef_, coef)

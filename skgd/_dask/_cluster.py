@@ -19,6 +19,7 @@ times out.
 
 import asyncio
 import time
+from concurrent.futures import CancelledError
 
 import dask
 from dask.utils import parse_timedelta
@@ -143,13 +144,23 @@ class ClusterWatch:
                 self.check(needed)
                 continue
             except Exception as error:
-                if self.client.status != "running":
-                    # A client cut off from its scheduler cancels its futures.
-                    stalled = time.monotonic() - self.last_progress
-                    raise ClusterLostError(self._lost(None, stalled)) from error
+                self._raise_if_cut_off(error)
                 raise
             self.last_progress = time.monotonic()
             return value
+
+    def _raise_if_cut_off(self, error):
+        """Raise :class:`ClusterLostError` if ``error`` comes from a lost scheduler.
+
+        A client cut off from its scheduler cancels its futures; the fit
+        never cancels those it waits for.
+        """
+        if self.client.status != "running" or isinstance(error, CancelledError):
+            address = getattr(self.client.scheduler, "address", "")
+            raise ClusterLostError(
+                f"the scheduler {address} was lost (the client is {self.client.status}), "
+                f"and the fit's work on the cluster with it: {error}"
+            ) from error
 
     def wait(self, futures, needed=()):
         """Wait until the futures are done, as long as the fit makes progress.
@@ -164,6 +175,9 @@ class ClusterWatch:
             except (TimeoutError, asyncio.TimeoutError):
                 self.check(needed)
                 continue
+            except Exception as error:
+                self._raise_if_cut_off(error)
+                raise
             self.last_progress = time.monotonic()
             return
 
