@@ -302,8 +302,8 @@ def test_one_round_trip_per_iteration(client, monkeypatch, params, extra_passes)
 )
 def test_x_is_never_gathered(client, monkeypatch, estimator):
     # Every result the client receives goes through dask.compute,
-    # Client.gather or an actor's reply: record their sizes. Converting X itself
-    # (np.asarray(X), X.compute()) fails.
+    # Client.gather, a future's result or an actor's reply: record their
+    # sizes. Converting X itself (np.asarray(X), X.compute()) fails.
     X, y = _regression(n_samples=20_000, n_features=10)
     if isinstance(estimator, GDClassifier):
         y = (y > 0.5).astype(int) + (y > -0.5)
@@ -326,6 +326,13 @@ def test_x_is_never_gathered(client, monkeypatch, estimator):
         received.append(sizeof(results))
         return results
 
+    future_result = distributed.Future.result
+
+    def recording_future_result(self, *args, **kwargs):
+        result = future_result(self, *args, **kwargs)
+        received.append(sizeof(result))
+        return result
+
     actor_result = distributed.actor.ActorFuture.result
 
     def recording_actor_result(self, *args, **kwargs):
@@ -335,6 +342,7 @@ def test_x_is_never_gathered(client, monkeypatch, estimator):
 
     monkeypatch.setattr(dask, "compute", recording_compute)
     monkeypatch.setattr(distributed.Client, "gather", recording_gather)
+    monkeypatch.setattr(distributed.Future, "result", recording_future_result)
     monkeypatch.setattr(distributed.actor.ActorFuture, "result", recording_actor_result)
     monkeypatch.setattr(da.Array, "__array__", refuse)
     monkeypatch.setattr(da.Array, "compute", refuse)

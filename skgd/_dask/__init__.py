@@ -18,7 +18,11 @@ process:
   that holds it, and only the solver state (coefficients, velocity,
   averages) travels from block to block;
 - **predictions** are lazy dask arrays, each block predicted by the NumPy
-  estimator (:mod:`._estimators`).
+  estimator (:mod:`._estimators`);
+- **lost workers** cost the fit seconds: every wait on the cluster is
+  bounded (:mod:`._cluster`), the scheduler recomputes lost blocks and
+  epoch tasks, and a pass whose actor is lost runs again on new actors
+  (:mod:`._runner`).
 
 Dask is optional: this module imports it only when it is given a dask array.
 """

@@ -13,6 +13,8 @@ import sys
 import dask
 import numpy as np
 
+from skgd._dask._cluster import ClusterWatch
+
 
 def distributed_client():
     """The distributed ``Client`` dask computes with now, or None."""
@@ -49,7 +51,11 @@ class RowBlocks:
     def __init__(self, X, y, sample_weight):
         arrays = [X, y] + ([] if sample_weight is None else [sample_weight])
         self.client = distributed_client()
+        self.watch = None
         if self.client is not None:
+            self.watch = ClusterWatch(self.client)
+            # The persisted arrays hold their blocks' futures, and so their
+            # graph: the scheduler recomputes a block whose worker dies.
             arrays = list(dask.persist(*arrays))
         # The blocks below name the persisted results; the arrays keep them
         # alive for as long as the blocks are used.
@@ -101,24 +107,37 @@ class BlockSum:
     (:meth:`block`) and evaluates them with :func:`combine`. A task that
     evaluates a sum keeps it, and :meth:`replace` then points the sum at that
     result, so it is computed once.
+
+    Every such sum is also ``X @ coef + intercept`` for the ``point``
+    ``(coef, intercept)`` that the same combination of the terms' points
+    gives. When the workers that kept its vectors are lost, the blocks'
+    terms are that product instead (:attr:`lost`): the sum is rebuilt from
+    the coefficients by the next task that reads it.
     """
 
     # NumPy scalars on the left of ``*`` must defer to __rmul__.
     __array_ufunc__ = None
 
-    def __init__(self, terms):
+    def __init__(self, terms, point):
         self.terms = list(terms)
+        self.point = point
 
     @classmethod
     def of(cls, coef, intercept):
         """``X @ coef + intercept``, to be computed by the task that reads it."""
-        return cls([(1.0, MatVec(coef, intercept), None)])
+        return cls([(1.0, MatVec(coef, intercept), None)], (coef, intercept))
 
     def __add__(self, other):
-        return BlockSum(self.terms + other.terms)
+        (coef, intercept), (other_coef, other_intercept) = self.point, other.point
+        return BlockSum(self.terms + other.terms, (coef + other_coef, intercept + other_intercept))
 
     def __mul__(self, scale):
-        return BlockSum([(float(scale) * c, vector, slot) for c, vector, slot in self.terms])
+        scale = float(scale)
+        coef, intercept = self.point
+        return BlockSum(
+            [(scale * c, vector, slot) for c, vector, slot in self.terms],
+            (scale * coef, scale * intercept),
+        )
 
     __rmul__ = __mul__
 
@@ -129,12 +148,23 @@ class BlockSum:
         return self + (-other)
 
     @property
+    def lost(self):
+        """Whether a kept vector of the sum went with the workers that held it."""
+        # Local schedulers keep the vectors themselves: they are never lost.
+        return any(
+            not isinstance(vector, MatVec) and getattr(vector[0], "lost", False)
+            for _, vector, _ in self.terms
+        )
+
+    @property
     def reads_X(self):
         """Whether evaluating the sum needs ``X`` (a product not computed yet)."""
-        return any(isinstance(vector, MatVec) for _, vector, _ in self.terms)
+        return self.lost or any(isinstance(vector, MatVec) for _, vector, _ in self.terms)
 
     def block(self, b):
         """The terms of block ``b``, for :func:`combine`."""
+        if self.lost:
+            return [(1.0, MatVec(*self.point), None)]
         return [
             (c, vector if isinstance(vector, MatVec) else vector[b], slot)
             for c, vector, slot in self.terms

@@ -101,7 +101,13 @@ def run_blockwise_epoch(objective, state, plan, batch_size, step_rule, schedule,
             check_X,
             check_y,
         )
-    ((fields, loss_sum, n_clipped),) = dask.compute(carried)
+    if blocks.client is None:
+        ((fields, loss_sum, n_clipped),) = dask.compute(carried)
+    else:
+        # A worker lost during the epoch costs the scheduler the tasks and
+        # blocks it held, which it computes again: the same epoch, as the
+        # tasks are pure functions of their inputs and seeds.
+        fields, loss_sum, n_clipped = blocks.watch.compute(carried)
     objective.unchecked.difference_update({"X", "y"})
     for name, value in fields.items():
         setattr(state, name, value)

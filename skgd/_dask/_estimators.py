@@ -16,6 +16,8 @@ import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from skgd._dask._blocks import distributed_client
+from skgd._dask._cluster import ClusterWatch
 from skgd._dask._objective import DaskLinearObjective, DaskMultinomialObjective
 from skgd._dask._validation import (
     check_dask_fit_params,
@@ -75,7 +77,7 @@ def classification_data(
     X = check_dask_X(estimator, X, reset=first_call if partial else not warm)
     check_dask_fit_params(params)
     y = check_dask_vector(y, X, "y")
-    (labels, counts) = dask.compute(da.unique(y, return_counts=True))[0]
+    (labels, counts) = compute(da.unique(y, return_counts=True))
     check_classification_targets(labels)
     if partial:
         known = np.unique(np.asarray(classes)) if first_call else estimator.classes_
@@ -96,6 +98,14 @@ def classification_data(
         class_weight=class_weight,
     )
     return FitData(X, problems, sample_weight, classes=known)
+
+
+def compute(collection):
+    """``dask.compute(collection)[0]``; on a cluster, waiting only while the fit progresses."""
+    client = distributed_client()
+    if client is None:
+        return dask.compute(collection)[0]
+    return ClusterWatch(client).compute(collection)
 
 
 def _class_weight(params, X, y, classes, labels, counts):

@@ -355,14 +355,11 @@ class DaskLinearObjective(DaskObjective):
         grads = sum(result[1] for result in results) / n
         grad_intercepts = sum(result[2] for result in results) / n
         # Trial j's raw predictions: raw − η_j X d, from what the tasks kept.
-        self._trials = [
-            (
-                coef - step * direction,
-                intercept - step * direction_intercept,
-                BlockSum([(1.0, raw.terms[0][1], 0), (-step, raw.terms[0][1], 1)]),
-            )
-            for step in steps
-        ]
+        self._trials = []
+        for step in steps:
+            point = (coef - step * direction, intercept - step * direction_intercept)
+            kept = raw.terms[0][1]
+            self._trials.append((*point, BlockSum([(1.0, kept, 0), (-step, kept, 1)], point)))
         return [
             (float(losses[j]), grads[j].astype(self.dtype, copy=False), float(grad_intercepts[j]))
             for j in range(steps.shape[0])

@@ -16,8 +16,15 @@ vectors the tasks kept, and runs each pass over its blocks when the client
 calls it. An actor call goes from the client to the worker and back; a task
 goes through the scheduler, which on a cluster of two local workers takes
 about 30 ms a pass where the call takes 5, and the solvers make a pass per
-iteration. A worker lost during the fit fails it with the worker's error
-(the estimator keeps its previous fit), as actors are not recomputed.
+iteration.
+
+A worker may die during the fit. The scheduler recomputes the blocks it held
+(the persisted arrays keep their graph), but not the actors. A pass whose
+actor is lost retires every holder, with what they kept, starts new ones on
+the workers that remain, and is run again: the kept vectors it reads are
+computed anew from the coefficients they stand for (see
+:class:`~skgd._dask._blocks.BlockSum`), so the fit goes on where it was.
+Every wait is bounded (:mod:`skgd._dask._cluster`).
 """
 
 import itertools
@@ -30,6 +37,8 @@ import dask
 import numpy as np
 from dask import delayed
 
+from skgd._dask._cluster import ClusterLostError, WorkersLost
+
 
 class BlockRunner:
     """Runs ``task(X_b, y_b, weight_b, *args)`` on every row block ``b``.
@@ -39,9 +48,14 @@ class BlockRunner:
     blocks : RowBlocks
     """
 
+    #: How many times in a row a pass may lose workers before the fit gives up.
+    max_rebuilds = 10
+
     def __init__(self, blocks):
         self.blocks = blocks
         self._holders = None
+        self._holder_futures = []
+        self._generation = _Generation()
         self._pass_ids = itertools.count()
         # Passes whose kept vectors no handle names any more: the holders
         # drop them with the next call.
@@ -56,7 +70,16 @@ class BlockRunner:
         """
         if self.blocks.client is None:
             return self._run_locally(task, args, read_X)
-        return self._run_on_holders(task, args, read_X)
+        for _ in range(self.max_rebuilds):
+            try:
+                return self._run_on_holders(task, args, read_X)
+            except WorkersLost:
+                self._retire_holders()
+                # The vectors the pass reads are computed again, from X.
+                read_X = True
+        raise ClusterLostError(
+            f"workers were lost {self.max_rebuilds} times in a row during one pass over the data"
+        )
 
     def _run_locally(self, task, args, read_X):
         blocks = self.blocks
@@ -71,50 +94,72 @@ class BlockRunner:
 
     def _run_on_holders(self, task, args, read_X):
         holders = self._holders or self._start_holders()
-        token = _PassToken(next(self._pass_ids), self._released)
+        token = _PassToken(next(self._pass_ids), self._released, self._generation)
         released = self._released[:]
         del self._released[: len(released)]
         # Pickled here in one piece: the shared arguments (the spec, the
         # coefficients) once for all blocks, and a few hundred microseconds
         # where dask's message protocol takes milliseconds per object.
         calls = [
-            holder.run(
-                token.pass_id,
-                pickle.dumps((task, [args(b) for b in members]), protocol=pickle.HIGHEST_PROTOCOL),
-                read_X,
-                released,
+            (
+                address,
+                _call(
+                    holder,
+                    token.pass_id,
+                    pickle.dumps(
+                        (task, [args(b) for b in members]), protocol=pickle.HIGHEST_PROTOCOL
+                    ),
+                    read_X,
+                    released,
+                ),
             )
-            for holder, members in holders
+            for address, holder, members in holders
         ]
-        replies = _wait_for_all(calls)
+        replies = _wait_for_all(self.blocks.watch, calls)
         handles, smalls = [None] * len(self.blocks), [None] * len(self.blocks)
-        for (_, members), reply in zip(holders, replies, strict=True):
+        for (_, _, members), reply in zip(holders, replies, strict=True):
             for index, (b, small) in enumerate(zip(members, pickle.loads(reply), strict=True)):
                 handles[b], smalls[b] = KeptHandle(token, index), small
         return handles, smalls
 
     def _start_holders(self):
         """One :class:`BlockHolder` per worker, on the blocks it holds."""
-        blocks = self.blocks
-        futures = []
-        groups = _groups_by_worker(blocks.client, blocks.X, blocks.n_rows)
-        for worker, members in groups:
-            futures.append(
-                blocks.client.submit(
-                    BlockHolder,
-                    [blocks.X[b] for b in members],
-                    [blocks.y[b] for b in members],
-                    [blocks.weight_block(b) for b in members],
-                    workers=[worker],
-                    actor=True,
-                    pure=False,
-                )
-            )
+        blocks, watch = self.blocks, self.blocks.watch
+        groups = _groups_by_worker(watch, blocks.X, blocks.n_rows)
         # The futures keep the actors alive for as long as this runner is.
-        self._holder_futures = futures
-        members = [members for _, members in groups]
-        self._holders = [(future.result(), m) for future, m in zip(futures, members, strict=True)]
+        self._holder_futures = [
+            blocks.client.submit(
+                BlockHolder,
+                [blocks.X[b] for b in members],
+                [blocks.y[b] for b in members],
+                [blocks.weight_block(b) for b in members],
+                workers=[worker],
+                actor=True,
+                pure=False,
+            )
+            for worker, members in groups
+        ]
+        self._holders = [
+            (worker, watch.result(future, worker), members)
+            for future, (worker, members) in zip(self._holder_futures, groups, strict=True)
+        ]
         return self._holders
+
+    def _retire_holders(self):
+        """Let the holders go, with the vectors they kept: handles to them are lost."""
+        self._generation.lost = True
+        self._generation = _Generation()
+        self._holders = None
+        self._cancel_holders()
+
+    def _cancel_holders(self):
+        futures, self._holder_futures = self._holder_futures, []
+        if futures:
+            try:
+                self.blocks.client.cancel(futures)
+            except Exception:
+                # A client already closed has released them.
+                pass
 
     def close(self):
         """Release the holders and what they keep.
@@ -122,37 +167,66 @@ class BlockRunner:
         A failed fit's traceback keeps this runner, and so the holders'
         futures, alive until a garbage collection that may come much later.
         """
-        if self._holders is not None:
-            self.blocks.client.cancel(self._holder_futures)
-            self._holders = None
+        self._holders = None
+        self._cancel_holders()
 
 
-def _wait_for_all(calls):
-    """The calls' results; if one fails, its error once all have finished.
+def _call(holder, *args):
+    """``holder.run(*args)``'s future, or the error raised calling a lost actor."""
+    try:
+        return holder.run(*args)
+    except Exception as error:
+        return _Failed(error)
 
-    A failed fit leaves no pass running on the cluster.
+
+class _Failed(NamedTuple):
+    error: Exception
+
+    def result(self, timeout=None):
+        raise self.error
+
+
+def _wait_for_all(watch, calls):
+    """The calls' results, ``calls`` being ``[(address, future)]``.
+
+    If one fails, its error once all have finished: a failed fit leaves no
+    pass running on the cluster. Calls whose worker is gone raise
+    :class:`WorkersLost` instead, naming them all, unless another call
+    failed on its own.
     """
-    results, errors = [], []
-    for call in calls:
+    results, errors, lost = [], [], set()
+    for address, call in calls:
         try:
-            results.append(call.result())
+            results.append(watch.result(call, address))
+        except WorkersLost as error:
+            lost.update(error.addresses)
+        except ClusterLostError:
+            raise
         except Exception as error:
-            errors.append(error)
+            errors.append((address, error))
     if errors:
-        raise errors[0]
+        alive = watch.alive()
+        if alive is None:
+            watch.check()
+        for address, error in errors:
+            if isinstance(error, OSError) or alive is None or address not in alive:
+                lost.add(address)
+            else:
+                raise error
+    if lost:
+        raise WorkersLost(lost)
     return results
 
 
-def _groups_by_worker(client, blocks, n_rows):
+def _groups_by_worker(watch, blocks, n_rows):
     """Which worker runs which blocks: ``[(address, [b, ...])]``.
 
     Each worker runs the blocks it holds, balanced by :func:`balance`.
     """
-    from distributed import wait
-
-    wait(blocks)
-    who_has = client.who_has(blocks)
-    threads = client.nthreads()
+    watch.wait(blocks)
+    client = watch.client
+    who_has = watch.call(client.sync, client.scheduler.who_has, keys=[b.key for b in blocks])
+    threads = watch.call(client.nthreads)
     held = {address: [] for address in threads}
     for b, block in enumerate(blocks):
         holders = [address for address in who_has[block.key] if address in held]
@@ -275,11 +349,18 @@ class KeptRef(NamedTuple):
     index: int
 
 
+class _Generation:
+    """The holders of one stretch of the fit; ``lost`` once they are retired."""
+
+    lost = False
+
+
 class _PassToken:
     """Lives as long as a handle names the pass; then the holders may drop it."""
 
-    def __init__(self, pass_id, released):
+    def __init__(self, pass_id, released, generation):
         self.pass_id = pass_id
+        self.generation = generation
         weakref.finalize(self, released.append, pass_id)
 
 
@@ -291,6 +372,11 @@ class KeptHandle:
     def __init__(self, token, index):
         self.token = token
         self.index = index
+
+    @property
+    def lost(self):
+        """Whether the holder that kept the vectors was retired."""
+        return self.token.generation.lost
 
     def __reduce__(self):
         # Only the name travels; the token stays with the client.
