@@ -5,16 +5,13 @@ import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.linear_model._base import SparseCoefMixin
 from sklearn.metrics import r2_score
-from sklearn.utils._array_api import (
-    check_same_namespace,
-    get_namespace,
-    get_namespace_and_device,
-)
+from sklearn.utils._array_api import get_namespace, get_namespace_and_device
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skgd._array_api import follow
+from skgd._compat import check_array_api_dispatch, check_same_namespace
 from skgd._estimators._base import (
     BaseGD,
     atomic_fit,
@@ -312,6 +309,7 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         if dask is not None:
             # Lazy: X stays on the cluster (see skgd._dask).
             return dask.check_regression_input(self, X, y, sample_weight, reset)
+        check_array_api_dispatch()
         xp, _ = get_namespace(X)
         X, y = validate_data(
             self,
