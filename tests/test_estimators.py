@@ -912,3 +912,17 @@ def test_newton_loss_curve_does_not_increase(cls, params, multiclass):
     curve = np.asarray(est.loss_curve_)
     assert len(curve) == est.n_iter_
     assert np.all(np.diff(curve) <= 0)
+
+
+@pytest.mark.parametrize("cls", [GDRegressor, GDClassifier], ids=lambda c: c.__name__)
+def test_sparsified_model_predicts_as_the_dense_one_on_dense_and_sparse_rows(cls):
+    # sparsify() makes a 1-D coef_ a (1, n_features) matrix before
+    # scikit-learn 1.9 and a 1-D one from 1.9: both predict as before.
+    X, y = make_regression(60, 4, random_state=0)
+    y = y if cls is GDRegressor else y > 0
+    fitted = cls(random_state=0).fit(X, y)
+    dense_rows, sparse_rows = fitted.predict(X), fitted.predict(sp.csr_matrix(X))
+    fitted.sparsify()
+    assert sp.issparse(fitted.coef_)
+    assert_array_equal(fitted.predict(X), dense_rows)
+    assert_array_equal(fitted.predict(sp.csr_matrix(X)), sparse_rows)

@@ -358,8 +358,14 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="coef_", method="predict")
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        coef = self.coef_
+        if sp.issparse(coef):
+            # After sparsify(): a (1, n_features) matrix before scikit-learn
+            # 1.9, a 1-D one from 1.9. Predicting with its dense values gives
+            # the predictions of the dense model exactly, on every version.
+            coef = coef.toarray().reshape(-1)
         if sp.issparse(X):
-            raw = safe_sparse_dot(X, self.coef_.T, dense_output=True).ravel()
+            raw = safe_sparse_dot(X, coef.T, dense_output=True).ravel()
         else:
-            raw = X @ self.coef_
+            raw = X @ coef
         return raw + self.intercept_[0]
