@@ -230,6 +230,24 @@ def test_mixed_namespaces_behave_as_in_scikit_learn():
 
 
 @needs_array_api
+def test_predicting_on_another_namespace_than_fits_is_an_error():
+    # The same check as scikit-learn 1.9's (skgd backports it for 1.8), on
+    # array_api_strict, which every test environment has.
+    xp = pytest.importorskip("array_api_strict")
+    X, y = _classification()
+    with config_context(array_api_dispatch=True):
+        clf = GDClassifier(loss="log_loss", max_iter=3, tol=None).fit(xp.asarray(X), xp.asarray(y))
+        reg = GDRegressor(max_iter=3, tol=None).fit(xp.asarray(X), xp.asarray(y * 1.0))
+        for method in ("predict_proba", "predict_log_proba"):
+            with pytest.raises(ValueError, match=rf"GDClassifier\.{method}\(\) must use the same"):
+                getattr(clf, method)(X)
+        with pytest.raises(ValueError, match=r"GDRegressor\.predict\(\) must use the same"):
+            reg.predict(X)
+        # The fit's own namespace is accepted.
+        _assert_in_namespace(reg.predict(xp.asarray(X)), xp, None)
+
+
+@needs_array_api
 @requires_torch
 def test_threads_partial_fit_warm_start_and_early_stopping_on_torch():
     X, y = _classification()
