@@ -5,7 +5,7 @@ skgd behaves as with scikit-learn 1.9 on every supported version (see
 with the reason in pytest's summary (``-rs``):
 
 - callbacks (``sklearn.callback``) exist from 1.9;
-- Array API dispatch needs scikit-learn 1.8;
+- Array API dispatch needs scikit-learn 1.9;
 - tests that compare with the installed scikit-learn's own estimators or
   messages pin 1.9's: its SGD estimators' results and texts change between
   releases, and skgd follows 1.9's.
@@ -27,7 +27,7 @@ def needs_sklearn(version, why):
 CALLBACKS = SKLEARN_VERSION >= CALLBACKS_SINCE
 
 needs_callbacks = needs_sklearn(CALLBACKS_SINCE, "sklearn.callback appears in 1.9")
-needs_array_api = needs_sklearn(ARRAY_API_SINCE, "skgd's Array API dispatch uses move_to")
+needs_array_api = needs_sklearn(ARRAY_API_SINCE, "skgd's Array API dispatch starts with 1.9")
 
 
 # skgd's solver="sgd" and its parameters follow these estimators as 1.9 has

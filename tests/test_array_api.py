@@ -231,8 +231,8 @@ def test_mixed_namespaces_behave_as_in_scikit_learn():
 
 @needs_array_api
 def test_predicting_on_another_namespace_than_fits_is_an_error():
-    # The same check as scikit-learn 1.9's (skgd backports it for 1.8), on
-    # array_api_strict, which every test environment has.
+    # scikit-learn's check_same_namespace, on array_api_strict, which every
+    # test environment has (torch is only in the main one).
     xp = pytest.importorskip("array_api_strict")
     X, y = _classification()
     with config_context(array_api_dispatch=True):
@@ -296,9 +296,9 @@ def test_estimators_declare_array_api_support_where_they_dispatch():
 
 
 @pytest.mark.skipif(
-    ARRAY_API_SUPPORTED, reason="scikit-learn >= 1.8 dispatches: the tests above run instead"
+    ARRAY_API_SUPPORTED, reason="scikit-learn >= 1.9 dispatches: the tests above run instead"
 )
-def test_dispatch_below_scikit_learn_1_8_raises_naming_the_version(monkeypatch):
+def test_dispatch_below_scikit_learn_1_9_raises_naming_the_version(monkeypatch):
     X, y = _regression()
     fitted = GDRegressor(max_iter=3, tol=None).fit(X, y)
     # scikit-learn 1.6 lets dispatch on only where array-api-compat is
@@ -306,7 +306,7 @@ def test_dispatch_below_scikit_learn_1_8_raises_naming_the_version(monkeypatch):
     import sklearn.utils._array_api
 
     monkeypatch.setattr(sklearn.utils._array_api, "_check_array_api_dispatch", lambda on: None)
-    needs = r"needs scikit-learn >= 1\.8; scikit-learn \d+\.\d+\.\d+ is installed"
+    needs = r"needs scikit-learn >= 1\.9; scikit-learn \d+\.\d+\.\d+ is installed"
     with config_context(array_api_dispatch=True):
         for estimator in (GDRegressor(), GDClassifier(), PerceptronGD()):
             with pytest.raises(ValueError, match=needs):
