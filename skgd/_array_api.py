@@ -16,8 +16,9 @@ from sklearn.utils._array_api import (
     _is_numpy_namespace,
     get_namespace,
     get_namespace_and_device,
-    move_to,
 )
+
+from skgd._compat import move_to
 
 # DLPack's device type of plain host memory.
 _DLPACK_CPU = 1

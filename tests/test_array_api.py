@@ -9,13 +9,15 @@ exactly; it refuses arrays on other devices.
 
 import numpy as np
 import pytest
+from _versions import needs_array_api
 from sklearn import clone, config_context
 from sklearn.datasets import make_classification, make_regression
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils._array_api import get_namespace_and_device, move_to
+from sklearn.utils._array_api import get_namespace_and_device
 
 from skgd import GDClassifier, GDRegressor, PerceptronGD
 from skgd._array_api import host_view
+from skgd._compat import ARRAY_API_SUPPORTED, move_to
 
 try:
     import torch
@@ -97,6 +99,7 @@ def _assert_in_namespace(array, xp, device, dtype=None):
         assert array.dtype == getattr(xp, dtype)
 
 
+@needs_array_api
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("namespace", NAMESPACES)
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -137,6 +140,7 @@ def test_fit_follows_the_input_namespace_and_matches_numpy(namespace, dtype, sol
             np.testing.assert_allclose(fitted.loss_curve_, reference.loss_curve_, rtol=RTOL[dtype])
 
 
+@needs_array_api
 @pytest.mark.parametrize("namespace", NAMESPACES)
 def test_sgd_runs_on_a_host_view_and_matches_numpy_exactly(namespace):
     xp, device = _xp(namespace)
@@ -161,6 +165,7 @@ class _OnGPU(torch.Tensor if torch is not None else object):
         return (2, 0)
 
 
+@needs_array_api
 @requires_torch
 def test_sgd_off_host_steps_in_the_arrays_library_and_never_moves_X():
     X, y = _classification()
@@ -180,6 +185,7 @@ def test_sgd_off_host_steps_in_the_arrays_library_and_never_moves_X():
     np.testing.assert_allclose(fitted.coef_.numpy(), estimator.fit(X, y).coef_, rtol=1e-10)
 
 
+@needs_array_api
 @pytest.mark.skipif(
     torch is None or not torch.cuda.is_available(), reason="no CUDA device on this machine"
 )
@@ -194,6 +200,7 @@ def test_cuda_fits_stay_on_the_device():
             assert fitted.predict_proba(X_gpu).device.type == "cuda"
 
 
+@needs_array_api
 @requires_torch
 def test_mixed_namespaces_behave_as_in_scikit_learn():
     X, y = _classification()
@@ -222,6 +229,25 @@ def test_mixed_namespaces_behave_as_in_scikit_learn():
     assert isinstance(clf.coef_, np.ndarray)
 
 
+@needs_array_api
+def test_predicting_on_another_namespace_than_fits_is_an_error():
+    # scikit-learn's check_same_namespace, on array_api_strict, which every
+    # test environment has (torch is only in the main one).
+    xp = pytest.importorskip("array_api_strict")
+    X, y = _classification()
+    with config_context(array_api_dispatch=True):
+        clf = GDClassifier(loss="log_loss", max_iter=3, tol=None).fit(xp.asarray(X), xp.asarray(y))
+        reg = GDRegressor(max_iter=3, tol=None).fit(xp.asarray(X), xp.asarray(y * 1.0))
+        for method in ("predict_proba", "predict_log_proba"):
+            with pytest.raises(ValueError, match=rf"GDClassifier\.{method}\(\) must use the same"):
+                getattr(clf, method)(X)
+        with pytest.raises(ValueError, match=r"GDRegressor\.predict\(\) must use the same"):
+            reg.predict(X)
+        # The fit's own namespace is accepted.
+        _assert_in_namespace(reg.predict(xp.asarray(X)), xp, None)
+
+
+@needs_array_api
 @requires_torch
 def test_threads_partial_fit_warm_start_and_early_stopping_on_torch():
     X, y = _classification()
@@ -252,6 +278,7 @@ def test_threads_partial_fit_warm_start_and_early_stopping_on_torch():
         assert isinstance(stratified.fit(X_t, y_t).coef_, torch.Tensor)
 
 
+@needs_array_api
 @requires_torch
 def test_truncated_newton_on_wide_torch_data():
     rng = np.random.RandomState(0)
@@ -263,6 +290,27 @@ def test_truncated_newton_on_wide_torch_data():
     np.testing.assert_allclose(fitted.coef_.numpy(), reference.coef_, rtol=1e-6, atol=1e-9)
 
 
-def test_estimators_declare_array_api_support():
+def test_estimators_declare_array_api_support_where_they_dispatch():
     for estimator in (GDRegressor(), GDClassifier(), PerceptronGD()):
-        assert estimator.__sklearn_tags__().array_api_support
+        assert estimator.__sklearn_tags__().array_api_support is ARRAY_API_SUPPORTED
+
+
+@pytest.mark.skipif(
+    ARRAY_API_SUPPORTED, reason="scikit-learn >= 1.9 dispatches: the tests above run instead"
+)
+def test_dispatch_below_scikit_learn_1_9_raises_naming_the_version(monkeypatch):
+    X, y = _regression()
+    fitted = GDRegressor(max_iter=3, tol=None).fit(X, y)
+    # scikit-learn 1.6 lets dispatch on only where array-api-compat is
+    # installed, which the tests do not need: stand in for it.
+    import sklearn.utils._array_api
+
+    monkeypatch.setattr(sklearn.utils._array_api, "_check_array_api_dispatch", lambda on: None)
+    needs = r"needs scikit-learn >= 1\.9; scikit-learn \d+\.\d+\.\d+ is installed"
+    with config_context(array_api_dispatch=True):
+        for estimator in (GDRegressor(), GDClassifier(), PerceptronGD()):
+            with pytest.raises(ValueError, match=needs):
+                estimator.fit(X, y > 0)
+            assert not hasattr(estimator, "coef_")
+        with pytest.raises(ValueError, match=needs):
+            fitted.predict(X)

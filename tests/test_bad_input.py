@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _versions import compares_with_sgd
 from sklearn.datasets import load_diabetes, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
@@ -298,6 +299,7 @@ def _standardized_diabetes():
     return StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
 
 
+@compares_with_sgd
 def test_a_finite_blow_up_warns_and_returns_scikit_learns_model():
     # 'optimal' with squared error overshoots here (scikit-learn's
     # SGDRegressor ends with R² near -1e21) without reaching inf or NaN: the
@@ -329,6 +331,7 @@ def test_a_constant_step_above_two_over_l_restarts_below_it():
     assert np.all(np.diff(est.loss_curve_) <= 0)
 
 
+@compares_with_sgd
 def test_an_overflow_says_so_as_scikit_learn_does_then_what_to_change():
     # Features of 1e200: every step's weights overflow, as scikit-learn's
     # do. The message opens as scikit-learn's does, so code that matches on

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.callback import ProgressBar, ScoringMonitor
+from _versions import CALLBACKS, needs_callbacks
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
@@ -67,8 +67,11 @@ def _iteration_scores(monitor):
     return data[data["task_name"] == "iteration"]
 
 
+@needs_callbacks
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_scoring_monitor_scores_every_iteration(solver):
+    from sklearn.callback import ScoringMonitor
+
     X, y = _regression()
     monitor = ScoringMonitor(scoring="r2")
     est = _regressor(solver, max_iter=6, tol=None).set_callbacks(monitor)
@@ -83,6 +86,7 @@ def test_scoring_monitor_scores_every_iteration(solver):
         assert scores[0] < scores[-1]
 
 
+@needs_callbacks
 @pytest.mark.parametrize("solver", ["sgd", "minibatch", "momentum", "batch"])
 def test_a_callback_stops_the_fit_with_a_valid_model(solver):
     X, y = _regression()
@@ -99,6 +103,7 @@ def test_a_callback_stops_the_fit_with_a_valid_model(solver):
     np.testing.assert_array_equal(stopped.intercept_, reference.intercept_)
 
 
+@needs_callbacks
 def test_a_callback_stops_newton():
     X, y = make_classification(300, 5, random_state=0)
     est = GDClassifier(loss="log_loss", solver="newton", alpha=1e-6, tol=1e-14)
@@ -108,7 +113,10 @@ def test_a_callback_stops_newton():
     assert np.all(np.isfinite(est.coef_))
 
 
+@needs_callbacks
 def test_one_vs_rest_has_one_task_per_class():
+    from sklearn.callback import ScoringMonitor
+
     X, y = _multiclass()
     monitor = ScoringMonitor(scoring="accuracy")
     est = GDClassifier(solver="batch", learning_rate="line_search", max_iter=4, tol=None)
@@ -123,6 +131,7 @@ def test_one_vs_rest_has_one_task_per_class():
     np.testing.assert_allclose(root, est.score(X, y))
 
 
+@needs_callbacks
 def test_a_raising_callback_leaves_the_fitted_model_and_tears_down():
     X, y = _regression()
     est = _regressor("sgd", max_iter=5, tol=None).fit(X, y)
@@ -136,7 +145,10 @@ def test_a_raising_callback_leaves_the_fitted_model_and_tears_down():
     np.testing.assert_allclose(est.predict(X), X @ coef + intercept[0])
 
 
+@needs_callbacks
 def test_progress_bar_leaves_the_fit_unchanged():
+    from sklearn.callback import ProgressBar
+
     pytest.importorskip("rich")
     X, y = _multiclass()
     plain = PerceptronGD(solver="minibatch", max_iter=5, tol=None, random_state=0).fit(X, y)
@@ -170,3 +182,11 @@ def test_verbose_prints_scikit_learns_epoch_lines(solver, capsys):
         assert field in out
     # Beyond per-sample SGD, the report adds the full gradient's size.
     assert ("max|gradient|" in out) == (solver != "sgd")
+
+
+@pytest.mark.parametrize("Estimator", [GDRegressor, GDClassifier, PerceptronGD])
+def test_callback_methods_exist_exactly_where_sklearn_has_callbacks(Estimator):
+    # Below scikit-learn 1.9 there is no sklearn.callback: the estimators
+    # have no callback methods rather than ones that cannot work.
+    assert hasattr(Estimator(), "set_callbacks") is CALLBACKS
+    assert hasattr(Estimator(), "_init_callback_context") is CALLBACKS

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _versions import compares_with_sgd
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import make_blobs, make_classification, make_regression
@@ -131,6 +132,7 @@ def _data(cls, multiclass=False):
 # --------------------------------------------------------------------------
 
 
+@compares_with_sgd
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
 def test_constructor_has_every_sklearn_parameter_with_its_default(cls):
     ours = inspect.signature(cls).parameters
@@ -161,6 +163,7 @@ def test_constructor_has_every_sklearn_parameter_with_its_default(cls):
 AUTO_STEPS = ("learning_rate", "eta0")
 
 
+@compares_with_sgd
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
 def test_sgd_at_auto_steps_takes_scikit_learns_defaults(cls):
     X, y = _data(cls)
@@ -185,6 +188,7 @@ def _learning_rate(cls, learning_rate):
     return {} if cls is PerceptronGD else {"learning_rate": learning_rate}
 
 
+@compares_with_sgd
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
 def test_parameters_accept_what_sklearn_accepts(cls):
     # Every value scikit-learn's validation lets through passes ours too; the
@@ -219,6 +223,7 @@ def test_perceptron_has_no_loss_or_schedule_parameters():
             PerceptronGD().set_params(**{name: params.get(name, 1)})
 
 
+@compares_with_sgd
 @pytest.mark.parametrize("cls", [GDRegressor, GDClassifier], ids=lambda c: c.__name__)
 def test_learning_rates_are_sklearns_except_pa(cls):
     sk_options = SKLEARN_COUNTERPART[cls]._parameter_constraints["learning_rate"][0].options
@@ -234,6 +239,7 @@ def test_learning_rates_are_sklearns_except_pa(cls):
             cls(learning_rate=learning_rate).fit(X, y)
 
 
+@compares_with_sgd
 @pytest.mark.parametrize("cls", [GDRegressor, GDClassifier], ids=lambda c: c.__name__)
 def test_every_sklearn_loss_is_accepted(cls):
     sk_options = SKLEARN_COUNTERPART[cls]._parameter_constraints["loss"][0].options
@@ -912,3 +918,17 @@ def test_newton_loss_curve_does_not_increase(cls, params, multiclass):
     curve = np.asarray(est.loss_curve_)
     assert len(curve) == est.n_iter_
     assert np.all(np.diff(curve) <= 0)
+
+
+@pytest.mark.parametrize("cls", [GDRegressor, GDClassifier], ids=lambda c: c.__name__)
+def test_sparsified_model_predicts_as_the_dense_one_on_dense_and_sparse_rows(cls):
+    # sparsify() makes a 1-D coef_ a (1, n_features) matrix before
+    # scikit-learn 1.9 and a 1-D one from 1.9: both predict as before.
+    X, y = make_regression(60, 4, random_state=0)
+    y = y if cls is GDRegressor else y > 0
+    fitted = cls(random_state=0).fit(X, y)
+    dense_rows, sparse_rows = fitted.predict(X), fitted.predict(sp.csr_matrix(X))
+    fitted.sparsify()
+    assert sp.issparse(fitted.coef_)
+    assert_array_equal(fitted.predict(X), dense_rows)
+    assert_array_equal(fitted.predict(sp.csr_matrix(X)), sparse_rows)

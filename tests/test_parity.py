@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _versions import compares_with_sgd
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import (
@@ -79,6 +80,7 @@ def test_averaged_sgd_matches_a_plain_implementation(average, sparse):
     np.testing.assert_allclose(est.intercept_[0], intercept, rtol=1e-12)
 
 
+@compares_with_sgd
 @pytest.mark.parametrize("average", [False, True])
 @pytest.mark.parametrize(
     "estimators", [(GDRegressor, SGDRegressor), (GDClassifier, SGDClassifier)]
@@ -304,6 +306,7 @@ PARITY_CASES = [
 ]
 
 
+@compares_with_sgd
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("layout", ["dense", "csr"])
 @pytest.mark.parametrize("params", [{}, {"penalty": "l1"}, {"shuffle": False}], ids=str)
@@ -324,6 +327,7 @@ def test_same_seed_same_model_as_scikit_learn(ours, theirs, data, params, layout
     assert (got.n_iter_, got.t_) == (expected.n_iter_, expected.t_)
 
 
+@compares_with_sgd
 @pytest.mark.parametrize("average", [True, 5])
 @pytest.mark.parametrize(
     "cls, reference", [(GDClassifier, SGDClassifier), (GDRegressor, SGDRegressor)]
@@ -400,6 +404,7 @@ def _with_class_weight(params, y):
     return params
 
 
+@compares_with_sgd
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("layout", ["dense", "csr"])
 @pytest.mark.parametrize("case", GRID, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in GRID])
@@ -454,6 +459,7 @@ def _one_at_a_time():
             yield name, data, {"loss": loss, **options}
 
 
+@compares_with_sgd
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("layout", ["dense", "csr"])
 @pytest.mark.parametrize("name, data, params", list(_one_at_a_time()), ids=str)
@@ -480,6 +486,7 @@ PARTIAL_FIT_CASES = [(*case, {}) for case in ONE_AT_A_TIME] + [
 ]
 
 
+@compares_with_sgd
 @pytest.mark.parametrize("name, data, loss, options", PARTIAL_FIT_CASES, ids=str)
 def test_partial_fit_in_chunks_gives_the_same_model(name, data, loss, options):
     # Four chunks, three passes: the rows, the schedule's counter and the
@@ -498,6 +505,7 @@ def test_partial_fit_in_chunks_gives_the_same_model(name, data, loss, options):
     _assert_same_model(got, expected)
 
 
+@compares_with_sgd
 def test_averaged_partial_fit_carries_the_intercept():
     # scikit-learn's averaged binary classifier keeps the intercept it had
     # before averaging began and restarts each partial_fit call from it;
@@ -512,6 +520,7 @@ def test_averaged_partial_fit_carries_the_intercept():
     assert ours._solver_states[0].intercept != 0.0
 
 
+@compares_with_sgd
 @pytest.mark.parametrize("name, data, loss", ONE_AT_A_TIME)
 def test_warm_start_gives_the_same_model(name, data, loss):
     # A second fit starts from the first one's coefficients, as in scikit-learn.
@@ -525,6 +534,7 @@ def test_warm_start_gives_the_same_model(name, data, loss):
     _assert_same_model(got, expected)
 
 
+@compares_with_sgd
 def test_balanced_class_weight_in_partial_fit_raises_as_in_scikit_learn():
     X, y = PARITY_DATA["multiclass"]
     with pytest.raises(ValueError) as theirs:
@@ -534,6 +544,7 @@ def test_balanced_class_weight_in_partial_fit_raises_as_in_scikit_learn():
     assert str(ours.value) == str(theirs.value)
 
 
+@compares_with_sgd
 def test_early_stopping_scores_the_shrunk_weights(monkeypatch):
     # The one deliberate difference. scikit-learn scores the validation set
     # with the weight vector before its pending L2 shrink (WeightVector's
@@ -571,6 +582,7 @@ def test_early_stopping_scores_the_shrunk_weights(monkeypatch):
     _assert_same_model(ours, theirs)
 
 
+@compares_with_sgd
 def test_log_loss_early_stopping_scores_as_scikit_learn_cannot(monkeypatch):
     # scikit-learn scores a one-vs-rest log-loss problem with labels in {0, 1}
     # and its classes set to {-1, 1}: a validation row counts as right only

@@ -19,6 +19,12 @@ PINNED = np.load(Path(__file__).parent / "data" / "pinned_fits.npz")
 
 
 def _tolerance(name, dtype):
+    if dtype == np.float32 and "newton" in name:
+        # A float32 Newton step solves a float32 system, which magnifies the
+        # BLAS's rounding: with NumPy 2.0 and 2.1 the coefficients land up
+        # to 4e-5 from those recorded with NumPy 2.4, with NumPy 2.5 up to
+        # 1.2e-4 (on a scale of 1). The float64 twins of these fits hold 1e-12.
+        return 1e-3
     if dtype == np.float32:
         return 1e-5
     # Multinomial fits sum over classes in a kernel order that may change.

@@ -13,18 +13,17 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, is_regressor
-from sklearn.callback import CallbackSupportMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._array_api import get_namespace, move_to
+from sklearn.utils._array_api import get_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
 
 # scikit-learn's Parallel carries the configuration (array_api_dispatch) into
 # the worker threads.
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _check_sample_weight
 
 from skgd._array_api import follow, host_view, in_host_memory, is_numpy
 from skgd._callbacks import FitTasks
+from skgd._compat import ARRAY_API_SUPPORTED, CALLBACK_MIXINS, check_sample_weight, move_to
 from skgd._dask import is_dask_array
 from skgd._loss import LOSSES, make_loss
 from skgd._objective import LinearObjective, MultinomialObjective
@@ -103,7 +102,7 @@ NEGATIVE_POWER_T = (
 )
 
 
-class BaseGD(CallbackSupportMixin, BaseEstimator):
+class BaseGD(*CALLBACK_MIXINS, BaseEstimator):
     """Shared machinery of GDRegressor, GDClassifier and PerceptronGD."""
 
     _parameter_constraints: dict = {
@@ -427,7 +426,7 @@ class BaseGD(CallbackSupportMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.array_api_support = True
+        tags.array_api_support = ARRAY_API_SUPPORTED
         return tags
 
 
@@ -442,7 +441,7 @@ def checked_sample_weight(sample_weight, X, early_stopping=False):
     With ``early_stopping``, all-zero weights pass here, as in scikit-learn:
     the validation split then says that its weights are all zero.
     """
-    sample_weight = _check_sample_weight(
+    sample_weight = check_sample_weight(
         follow(sample_weight, X),
         X,
         dtype=X.dtype,

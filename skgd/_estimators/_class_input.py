@@ -12,6 +12,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from skgd._array_api import as_array, follow
+from skgd._compat import check_array_api_dispatch
 from skgd._estimators._base import checked_sample_weight
 from skgd._problems import (
     FitData,
@@ -70,6 +71,7 @@ def classification_data(
 
 
 def _validate_X_y(estimator, X, y, reset):
+    check_array_api_dispatch()
     xp, _ = get_namespace(X)
     X, y = validate_data(
         estimator,

@@ -8,7 +8,6 @@ from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.utils._array_api import (
     _is_numpy_namespace,
     _max_precision_float_dtype,
-    check_same_namespace,
     get_namespace,
     get_namespace_and_device,
 )
@@ -17,6 +16,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from skgd._compat import check_same_namespace
 from skgd._estimators import _class_input
 from skgd._estimators._base import BaseGD, atomic_fit, blockwise_on_dask, dask_support
 from skgd._loss import LOSSES

@@ -5,16 +5,13 @@ import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.linear_model._base import SparseCoefMixin
 from sklearn.metrics import r2_score
-from sklearn.utils._array_api import (
-    check_same_namespace,
-    get_namespace,
-    get_namespace_and_device,
-)
+from sklearn.utils._array_api import get_namespace, get_namespace_and_device
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skgd._array_api import follow
+from skgd._compat import check_array_api_dispatch, check_same_namespace
 from skgd._estimators._base import (
     BaseGD,
     atomic_fit,
@@ -312,6 +309,7 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         if dask is not None:
             # Lazy: X stays on the cluster (see skgd._dask).
             return dask.check_regression_input(self, X, y, sample_weight, reset)
+        check_array_api_dispatch()
         xp, _ = get_namespace(X)
         X, y = validate_data(
             self,
@@ -360,8 +358,14 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="coef_", method="predict")
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        coef = self.coef_
+        if sp.issparse(coef):
+            # After sparsify(): a (1, n_features) matrix before scikit-learn
+            # 1.9, a 1-D one from 1.9. Predicting with its dense values gives
+            # the predictions of the dense model exactly, on every version.
+            coef = coef.toarray().reshape(-1)
         if sp.issparse(X):
-            raw = safe_sparse_dot(X, self.coef_.T, dense_output=True).ravel()
+            raw = safe_sparse_dot(X, coef.T, dense_output=True).ravel()
         else:
-            raw = X @ self.coef_
+            raw = X @ coef
         return raw + self.intercept_[0]

@@ -14,9 +14,10 @@ import copy
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils._array_api import get_namespace, get_namespace_and_device, move_to
+from sklearn.utils._array_api import get_namespace, get_namespace_and_device
 from sklearn.utils.extmath import row_norms
 
+from skgd._compat import move_to
 from skgd._objective._rows import RowOrder, RowOrderWithout
 
 
