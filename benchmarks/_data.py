@@ -88,25 +88,12 @@ def dense_binary(sizes: DataSizes):
 
 
 @functools.cache
-def dense_multiclass(sizes: DataSizes):
+def dense_multiclass(sizes: DataSizes, n_informative: int = 10):
     """Standardized ``make_classification`` data with ``n_classes`` classes, float64."""
     X, y = make_classification(
         n_samples=sizes.n_multiclass,
         n_features=sizes.n_features_multiclass,
-        n_informative=10,
-        n_classes=sizes.n_classes,
-        random_state=SEED,
-    )
-    return _standardized(X, np.float64), y
-
-
-@functools.cache
-def dense_multinomial(sizes: DataSizes):
-    """As :func:`dense_multiclass`, with 20 informative features: the multinomial Newton case."""
-    X, y = make_classification(
-        n_samples=sizes.n_multiclass,
-        n_features=sizes.n_features_multiclass,
-        n_informative=20,
+        n_informative=n_informative,
         n_classes=sizes.n_classes,
         random_state=SEED,
     )

@@ -132,14 +132,22 @@ class ClusterWatch:
 
         needed = () if worker is None else (worker,)
         task = isinstance(future, Future)
-        while True:
+
+        def attempt():
             if task:
                 # A task's result is gathered once it is ready, with the whole
                 # bound as its timeout: a gather cut short by a timeout can
                 # leave the client's next gather cancelled.
                 self.wait([future], needed)
+            return future.result(timeout=self.timeout if task else self.poll)
+
+        return self._retry(attempt, needed)
+
+    def _retry(self, attempt, needed):
+        """``attempt()`` until it returns, checking the cluster after each timeout."""
+        while True:
             try:
-                value = future.result(timeout=self.timeout if task else self.poll)
+                value = attempt()
             except (TimeoutError, asyncio.TimeoutError):
                 self.check(needed)
                 continue
@@ -155,6 +163,8 @@ class ClusterWatch:
         A client cut off from its scheduler cancels its futures; the fit
         never cancels those it waits for.
         """
+        if isinstance(error, ClusterLostError):
+            return
         if self.client.status != "running" or isinstance(error, CancelledError):
             address = getattr(self.client.scheduler, "address", "")
             raise ClusterLostError(
@@ -169,17 +179,7 @@ class ClusterWatch:
         """
         from distributed import wait
 
-        while True:
-            try:
-                wait(futures, timeout=self.poll)
-            except (TimeoutError, asyncio.TimeoutError):
-                self.check(needed)
-                continue
-            except Exception as error:
-                self._raise_if_cut_off(error)
-                raise
-            self.last_progress = time.monotonic()
-            return
+        self._retry(lambda: wait(futures, timeout=self.poll), needed)
 
     def compute(self, collection):
         """``dask.compute(collection)[0]`` on the cluster, through :meth:`result`."""
