@@ -82,10 +82,8 @@ def _validate_X_y(estimator, X, y, reset):
         reset=reset,
     )
     if isinstance(y, np.ndarray) and y.dtype.kind in "biuf":
-        # The target check sorts y for its unique values too: give it
-        # these (a view of y that carries them) instead of a second sort.
         labels = np.unique(y)
-        check_classification_targets(_with_unique(y, labels))
+        _check_numeric_targets(y, labels)
     else:
         check_classification_targets(y)
         labels = _unique_labels(y)
@@ -95,6 +93,24 @@ def _validate_X_y(estimator, X, y, reset):
         y = follow(y, X)
         labels = follow(labels, X)
     return X, y, labels
+
+
+def _check_numeric_targets(y, labels):
+    """``check_classification_targets`` for 1-D numeric ``y`` with its sorted distinct ``labels``.
+
+    Such a ``y`` is binary or multiclass unless a label is not a whole
+    number; scikit-learn's check then refuses it as continuous, and warns
+    when there are more classes than half the samples. Only then does it
+    run here: its type inference costs 0.1 ms, a tenth of a small fit.
+    """
+    whole = labels.dtype.kind in "biu" or np.array_equal(
+        labels, labels.astype(np.int64).astype(labels.dtype)
+    )
+    n_samples = y.shape[0]
+    many = labels.shape[0] > 2 and n_samples > 20 and labels.shape[0] > round(0.5 * n_samples)
+    if not whole or many:
+        # A view of y that carries its unique values: no second sort.
+        check_classification_targets(_with_unique(y, labels))
 
 
 def _class_weight(params, X, y, classes, sample_weight):
