@@ -158,6 +158,23 @@ def test_continuous_target_is_rejected_by_classifiers(cls, solver):
         _make(cls, solver, max_iter=5).fit(X, np.linspace(0, 1, X.shape[0]))
 
 
+@pytest.mark.parametrize("labels", [[0.0, 1.0, 0.5], [0, 1, 2.25]], ids=["half", "quarter"])
+def test_a_single_fractional_label_is_continuous(labels):
+    X, _ = _data(GDClassifier)
+    y = np.resize(np.asarray(labels[:2], dtype=float), X.shape[0])
+    y[7] = labels[2]
+    with pytest.raises(ValueError, match="Unknown label type: continuous"):
+        GDClassifier().fit(X, y)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.float64])
+def test_more_classes_than_half_the_samples_warns_as_scikit_learn(dtype):
+    X, _ = _data(GDClassifier)
+    y = np.arange(X.shape[0], dtype=dtype) % (X.shape[0] // 2 + 1)
+    with pytest.warns(UserWarning, match="greater than 50% of the number of samples"):
+        GDClassifier(max_iter=2, tol=None).fit(X, y)
+
+
 @pytest.mark.parametrize(("cls", "solver"), _cases())
 def test_negative_sample_weight_is_rejected(cls, solver):
     X, y = _data(cls)
