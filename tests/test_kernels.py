@@ -192,3 +192,29 @@ def test_the_settings_never_cost_a_compilation():
     fit("epsilon_insensitive", (None, 0.0, 0.15), MomentumStep(0.9), "constant", average=0)
     fit("hinge", ("l1", 0.01, 0.15), PlainStep(), "invscaling", average=3)
     assert len(_kernels.run_epoch.signatures) == compiled
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "hinge"])
+def test_the_running_squared_norm_is_the_norm_of_the_weights(loss):
+    # scikit-learn's stopping rule sums the penalty at its running ‖w‖²,
+    # which a dense row's update recomputes over every weight; the kernel
+    # keeps it from the row's own squares instead. Both agree to rounding.
+    X, y, weight = _multinomial_problem(sparse=False)
+    y = np.where(y == 1, 1.0, -1.0)
+    objective = LinearObjective(
+        make_loss(loss), make_penalty("l2", 0.01, 0.15), X, y, weight, True
+    )
+    coef = np.zeros(6)
+    state = EpochState(coef, 0.0, PlainStep().init(coef))
+    state.start_call(running_sums=True)
+    schedule = Schedule("invscaling", eta0=0.05, power_t=0.25, loss=objective.loss)
+    state.eta0 = schedule.eta0
+    for seed in range(3):
+        order = np.random.RandomState(seed).permutation(objective.n_samples)
+        # Plain single-row steps with no average: the kernel's lean epoch.
+        _compiled_epoch.run_compiled_epoch(
+            objective, state, order, 1, PlainStep(), schedule, average=0
+        )
+        norm = np.sum(state.coef**2)
+        assert norm > 0
+        np.testing.assert_allclose(state.running_norms[0, 0], norm, rtol=1e-12)

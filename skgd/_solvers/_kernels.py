@@ -31,6 +31,8 @@ from skgd._solvers._kernel_rows import (
     _row_dot,
     _row_norms,
     _row_truncate_l1,
+    squared_norm,
+    track_squared_norm,
 )
 
 # Step rules.
@@ -282,6 +284,8 @@ def _single_row_sgd_epoch(rows, y, sample_weight, order, state, settings, t):
     intercept = state.intercept[0]
     loss_sum = running_sum = 0.0
     n_clipped = 0
+    # ‖v‖², which track_squared_norm keeps up to date.
+    squares = squared_norm(coef, 0)
     eta = _step_size(settings, t)
     for k in range(order.shape[0]):
         i = order[k]
@@ -289,7 +293,8 @@ def _single_row_sgd_epoch(rows, y, sample_weight, order, state, settings, t):
         # The next step's size, computed here to overlap with this step's
         # arithmetic, which waits on the last step's update.
         next_eta = _step_size(settings, t + 1.0)
-        score = _in_coef_type(wscale * _row_dot(rows, i, coef, 0), coef) + intercept
+        dot = _row_dot(rows, i, coef, 0)
+        score = _in_coef_type(wscale * dot, coef) + intercept
         value, dloss, clipped = _one_row_link(settings.loss_code, settings.loss_param, y[i], score)
         n_clipped += clipped
         loss_sum += sample_weight[i] * value
@@ -300,7 +305,7 @@ def _single_row_sgd_epoch(rows, y, sample_weight, order, state, settings, t):
             shrink = 1.0 - ((1.0 - settings.l1_ratio) * eta) * settings.penalty_alpha
         if shrink <= 0.0:
             coef[0, :] = 0.0
-            wscale = 1.0
+            wscale, squares = 1.0, 0.0
         else:
             wscale *= _in_coef_type(shrink, coef)
         _shrink_references(state, max(shrink, 0.0), settings.reference_fold)
@@ -309,13 +314,13 @@ def _single_row_sgd_epoch(rows, y, sample_weight, order, state, settings, t):
             scale = np.float64(_in_coef_type(update, coef) / _in_coef_type(wscale, coef))
             _row_axpy(rows, i, scale, coef, 0)
             if settings.running_sums:
-                _running_norms(rows, i, state, 0, wscale)
+                squares = track_squared_norm(rows, i, state, wscale, squares, scale, dot)
             if settings.fit_intercept:
                 intercept += update * settings.intercept_decay
         if wscale < settings.reference_fold:
             # As _fold_when_small without an average.
             coef[0, :] *= _in_coef_type(wscale, coef)
-            wscale = 1.0
+            wscale, squares = 1.0, squared_norm(coef, 0)
         eta = next_eta
         t += 1.0
     state.intercept[0] = intercept
