@@ -465,6 +465,8 @@ def _either(names):
 
 def mean_loss_curve(results):
     """One curve for several problems: the mean, a finished problem's last value kept."""
+    if len(results) == 1:
+        return [float(value) for value in results[0].loss_curve]
     length = max(len(result.loss_curve) for result in results)
     padded = [
         list(result.loss_curve) + [result.loss_curve[-1]] * (length - len(result.loss_curve))

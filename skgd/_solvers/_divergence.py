@@ -30,6 +30,8 @@ def max_abs(a):
     """``max|a|`` as a float, for a float or an array of any library."""
     if np.ndim(a) == 0:
         return abs(float(a))
+    if isinstance(a, np.ndarray):
+        return float(np.max(np.abs(a)))
     xp, _ = get_namespace(a)
     return float(xp.max(xp.abs(a)))
 
