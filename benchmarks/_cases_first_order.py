@@ -96,6 +96,7 @@ def sgd_cases(config):
         ("binary", classifiers, "hinge", binary, dense, SGD_DENSE_GOAL),
         ("binary", classifiers, "log_loss", binary, dense, SGD_DENSE_GOAL),
         (multiclass_label, classifiers, "hinge", multiclass, dense, SGD_DENSE_GOAL),
+        ("binary", classifiers, "hinge", sparse_data, sparse, SGD_SPARSE_GOAL),
         ("binary", classifiers, "log_loss", sparse_data, sparse, SGD_SPARSE_GOAL),
     ]
     return [_sgd_case(*entry, config.repeats) for entry in plan]
