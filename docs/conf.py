@@ -6,9 +6,11 @@ Build the site from the repository root (``pip install ".[docs]"`` first)::
 
 and open ``docs/_build/html/index.html``. The build runs every gallery example;
 add ``-D plot_gallery=0`` to skip running them (the example pages are still
-written, without their output). The build needs no internet access: the
-intersphinx inventories of scikit-learn, NumPy and SciPy are written from the
-installed packages (``_tools/inventories.py``) into ``_build/inventories``.
+written, without their output). The build needs no internet access, and
+neither does the site: the intersphinx inventories of scikit-learn, NumPy and
+SciPy are written from the installed packages (``_tools/inventories.py``) into
+``_build/inventories``, and MathJax is copied into the site's ``_static``
+(``sphinx-mathjax-offline``) rather than loaded from a CDN.
 """
 
 import os
@@ -37,6 +39,8 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    # Points mathjax_path at a copy of MathJax in _static: formulas render offline.
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
