@@ -22,7 +22,6 @@ import skgd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "_tools"))
 
-from benchmark_table import write_table  # noqa: E402
 from inventories import intersphinx_mapping as _offline_inventories  # noqa: E402
 
 # The gallery's figures are written to files, never shown.
@@ -53,9 +52,6 @@ default_role = "literal"
 autosummary_generate = True
 numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
-
-# The performance page's table, from the benchmark's last full run.
-write_table(HERE.parent / "benchmarks" / "results.md", HERE / "_build" / "benchmark")
 
 # Links to the projects skgd builds on, resolved offline.
 intersphinx_mapping = _offline_inventories(HERE / "_build" / "inventories")
