@@ -122,8 +122,9 @@ def gpu_summary(sources, markup):
 FIGURES = {
     "results-table": results_table,
     "goals": goals,
-    "array-api-rows": row_list("array_api · "),
-    "dask-rows": row_list("dask · "),
+    # Prefixes that also match a group's "skipped" row, whose notes say why.
+    "array-api-rows": row_list("array_api"),
+    "dask-rows": row_list("dask"),
     "gpu-table": gpu_table,
     "gpu-summary": gpu_summary,
 }
@@ -167,7 +168,7 @@ def _described(row):
 
 
 def _without(case, prefix):
-    return case[len(prefix) :] if case.startswith(prefix) else case
+    return case[len(prefix) :].lstrip(" ·") if case.startswith(prefix) else case
 
 
 def _data(row):
