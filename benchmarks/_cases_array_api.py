@@ -46,7 +46,7 @@ def array_api_cases(config):
         learning_rate="constant",
         eta0=ETA0,
         alpha=ALPHA,
-        max_iter=config.dense_epochs,
+        max_iter=config.epochs,
         tol=None,
         random_state=SEED,
     )

@@ -80,8 +80,7 @@ def _sgd_case(label, estimator_classes, loss, data, epochs, goal, repeats):
 
 def sgd_cases(config):
     """Case 1: per-sample SGD against scikit-learn's SGD, seconds per epoch."""
-    sizes = config.sizes
-    dense, sparse = config.dense_epochs, config.sparse_epochs
+    sizes, epochs = config.sizes, config.epochs
     regressors, classifiers = (GDRegressor, SGDRegressor), (GDClassifier, SGDClassifier)
     regression_f64 = functools.partial(dense_regression, sizes, np.float64)
     regression_f32 = functools.partial(dense_regression, sizes, np.float32)
@@ -91,13 +90,13 @@ def sgd_cases(config):
     multiclass_label = f"{sizes.n_classes}-class one-vs-rest"
     plan = [
         # label, estimators, loss, data, epochs, goal
-        ("regression", regressors, "squared_error", regression_f64, dense, SGD_DENSE_GOAL),
-        ("regression", regressors, "squared_error", regression_f32, dense, SGD_DENSE_GOAL),
-        ("binary", classifiers, "hinge", binary, dense, SGD_DENSE_GOAL),
-        ("binary", classifiers, "log_loss", binary, dense, SGD_DENSE_GOAL),
-        (multiclass_label, classifiers, "hinge", multiclass, dense, SGD_DENSE_GOAL),
-        ("binary", classifiers, "hinge", sparse_data, sparse, SGD_SPARSE_GOAL),
-        ("binary", classifiers, "log_loss", sparse_data, sparse, SGD_SPARSE_GOAL),
+        ("regression", regressors, "squared_error", regression_f64, epochs, SGD_DENSE_GOAL),
+        ("regression", regressors, "squared_error", regression_f32, epochs, SGD_DENSE_GOAL),
+        ("binary", classifiers, "hinge", binary, epochs, SGD_DENSE_GOAL),
+        ("binary", classifiers, "log_loss", binary, epochs, SGD_DENSE_GOAL),
+        (multiclass_label, classifiers, "hinge", multiclass, epochs, SGD_DENSE_GOAL),
+        ("binary", classifiers, "hinge", sparse_data, epochs, SGD_SPARSE_GOAL),
+        ("binary", classifiers, "log_loss", sparse_data, epochs, SGD_SPARSE_GOAL),
     ]
     return [_sgd_case(*entry, config.repeats) for entry in plan]
 
@@ -111,7 +110,7 @@ def minibatch_cases(config):
 
     def measure():
         X, y = dense_regression(config.sizes, np.float64)
-        params = _constant_step_params(config.dense_epochs)
+        params = _constant_step_params(config.epochs)
         variants = [
             (solver, batch_size)
             for solver in ("minibatch", "momentum")
@@ -125,7 +124,7 @@ def minibatch_cases(config):
         *skgd_times, reference_time = _seconds_per_epoch(
             [*estimators, reference], X, y, config.repeats
         )
-        notes = f"vs SGDRegressor (per-sample), {_epochs(config.dense_epochs)}"
+        notes = f"vs SGDRegressor (per-sample), {_epochs(config.epochs)}"
         return [
             comparison_row(
                 f"{solver} B={batch_size} · regression {describe(X)}, squared_error",

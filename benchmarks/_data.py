@@ -47,9 +47,9 @@ FULL_SIZES = DataSizes(
     n_classes=10,
 )
 
-# About 13x fewer rows. The sparse set also has 10x fewer columns, so that
-# skgd's Newton solver, which builds a dense d x d Hessian, runs at all; it
-# stays sparse in character (50 of 2,000 columns set per row).
+# About 13x fewer rows. The sparse set also has 10x fewer columns, still
+# sparse in character (50 of 2,000 set per row) and still beyond the 1,000
+# features from which Newton solves by conjugate gradients, as in full mode.
 QUICK_SIZES = DataSizes(
     n_dense=15_000,
     n_features_dense=100,

@@ -3,6 +3,7 @@
     python benchmarks/run.py                 # full size, up to ~15 minutes (with 'large')
     python benchmarks/run.py --quick         # small data, for CI
     python benchmarks/run.py --output results.md
+    python benchmarks/run.py --only gpu --output benchmarks/results_gpu.md  # on a CUDA machine
 
 Goals are reported, never enforced: a missed goal does not change the exit
 status. The status is 1 only when a case raised (a broken benchmark or a
@@ -19,6 +20,7 @@ import warnings
 from _cases_array_api import array_api_cases
 from _cases_dask import dask_cases
 from _cases_first_order import batch_gradient_cases, minibatch_cases, sgd_cases, stream_cases
+from _cases_gpu import gpu_cases
 from _cases_jit import jit_cases
 from _cases_large import large_cases
 from _cases_memory import memory_cases
@@ -48,7 +50,12 @@ CASE_GROUPS = {
     "dask": dask_cases,
     # minibatch and newton on PyTorch CPU tensors against NumPy (needs torch).
     "array_api": array_api_cases,
+    # The same fits on a CUDA device against NumPy (needs torch and a GPU).
+    "gpu": gpu_cases,
 }
+# The GPU rows go to their own file (results_gpu.md), measured on another
+# machine than the rest: that group runs only when --only names it.
+DEFAULT_GROUPS = [name for name in CASE_GROUPS if name != "gpu"]
 MIN_REPEATS = 3
 
 
@@ -65,7 +72,7 @@ def parse_args(argv):
     parser.add_argument(
         "--only",
         metavar="GROUPS",
-        help=f"comma-separated subset of: {', '.join(CASE_GROUPS)}",
+        help=f"comma-separated subset of: {', '.join(CASE_GROUPS)} (all but gpu by default)",
     )
     parser.add_argument(
         "--blas-threads",
@@ -84,7 +91,7 @@ def parse_args(argv):
 
 def _selected_groups(only):
     if not only:
-        return list(CASE_GROUPS)
+        return DEFAULT_GROUPS
     return [name.strip() for name in only.split(",") if name.strip()]
 
 
@@ -129,7 +136,10 @@ def main(argv=None):
     print(info)
     print()
     print(table)
-    if args.output:
+    if args.output and not rows:
+        # An empty table would replace rows measured elsewhere (the GPU rows).
+        print(f"no rows measured: {args.output} left as it was", file=sys.stderr)
+    elif args.output:
         with open(args.output, "w", encoding="utf-8") as output:
             output.write(render_markdown(info, table))
     return 1 if n_failed else 0

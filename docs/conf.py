@@ -6,9 +6,11 @@ Build the site from the repository root (``pip install ".[docs]"`` first)::
 
 and open ``docs/_build/html/index.html``. The build runs every gallery example;
 add ``-D plot_gallery=0`` to skip running them (the example pages are still
-written, without their output). The build needs no internet access: the
-intersphinx inventories of scikit-learn, NumPy and SciPy are written from the
-installed packages (``_tools/inventories.py``) into ``_build/inventories``.
+written, without their output). The build needs no internet access, and
+neither does the site: the intersphinx inventories of scikit-learn, NumPy and
+SciPy are written from the installed packages (``_tools/inventories.py``) into
+``_build/inventories``, and MathJax is copied into the site's ``_static``
+(``sphinx-mathjax-offline``) rather than loaded from a CDN.
 """
 
 import os
@@ -20,7 +22,6 @@ import skgd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "_tools"))
 
-from benchmark_table import write_table  # noqa: E402
 from inventories import intersphinx_mapping as _offline_inventories  # noqa: E402
 
 # The gallery's figures are written to files, never shown.
@@ -37,6 +38,8 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    # Points mathjax_path at a copy of MathJax in _static: formulas render offline.
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
@@ -49,9 +52,6 @@ default_role = "literal"
 autosummary_generate = True
 numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
-
-# The performance page's table, from the benchmark's last full run.
-write_table(HERE.parent / "benchmarks" / "results.md", HERE / "_build" / "benchmark")
 
 # Links to the projects skgd builds on, resolved offline.
 intersphinx_mapping = _offline_inventories(HERE / "_build" / "inventories")

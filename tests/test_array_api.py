@@ -189,15 +189,21 @@ def test_sgd_off_host_steps_in_the_arrays_library_and_never_moves_X():
 @pytest.mark.skipif(
     torch is None or not torch.cuda.is_available(), reason="no CUDA device on this machine"
 )
-def test_cuda_fits_stay_on_the_device():
+def test_cuda_fits_stay_on_the_device_and_match_numpy():
     X, y = _classification()
     X_gpu, y_gpu = torch.asarray(X, device="cuda"), torch.asarray(y, device="cuda")
-    with config_context(array_api_dispatch=True):
-        for solver in ("newton", "minibatch", "sgd"):
-            fitted = GDClassifier(solver=solver, loss="log_loss", max_iter=3, tol=None)
-            fitted.fit(X_gpu, y_gpu)
+    for solver in ("newton", "batch", "minibatch", "sgd"):
+        estimator = GDClassifier(
+            solver=solver, loss="log_loss", max_iter=3, tol=None, random_state=0
+        )
+        with config_context(array_api_dispatch=True):
+            fitted = clone(estimator).fit(X_gpu, y_gpu)
             assert fitted.coef_.device.type == "cuda"
             assert fitted.predict_proba(X_gpu).device.type == "cuda"
+        # The same steps on NumPy's row order: float64 rounding apart, NumPy's model.
+        reference = estimator.fit(X, y).coef_
+        difference = np.max(np.abs(fitted.coef_.cpu().numpy() - reference))
+        assert difference <= RTOL["float64"] * np.max(np.abs(reference)), solver
 
 
 @needs_array_api
