@@ -166,10 +166,12 @@ class BaseGD(*CALLBACK_MIXINS, BaseEstimator):
         }
         return {**params, "learning_rate": resolved_learning_rate(params)}
 
-    def _check_combination(self, loss):
-        """Refuse parameter combinations that cannot work, saying what to use."""
+    def _check_combination(self, loss, params):
+        """Refuse parameter combinations that cannot work, saying what to use.
+
+        ``params`` are the :meth:`_solver_params`.
+        """
         solver, row = self.solver, SOLVERS[self.solver]
-        params = self._solver_params()
         if self.penalty == "elasticnet" and self.l1_ratio is None:
             raise ValueError("l1_ratio must be set when penalty is 'elasticnet'.")
         if row.needs_hessian and not loss.has_hessian:
@@ -241,8 +243,8 @@ class BaseGD(*CALLBACK_MIXINS, BaseEstimator):
         estimator's callbacks.
         """
         loss = self._make_loss()
-        self._check_combination(loss)
         params, row = self._solver_params(), SOLVERS[self.solver]
+        self._check_combination(loss, params)
         step_rule, batch_size = row.step_rule(params), row.sampler(params)
         max_iter, tol = (1, None) if partial else (self.max_iter, self.tol)
 

@@ -100,9 +100,9 @@ class EpochState:
         self.full_gradient = None
         if running_sums:
             rows = np.reshape(np.asarray(self.coef, dtype=np.float64), (-1, self.coef.shape[-1]))
-            self.running_norms = np.stack(
-                [np.sum(rows * rows, axis=1), np.sum(np.abs(rows), axis=1)], axis=1
-            )
+            self.running_norms = np.empty((rows.shape[0], 2))
+            self.running_norms[:, 0] = np.sum(rows * rows, axis=1)
+            self.running_norms[:, 1] = np.sum(np.abs(rows), axis=1)
 
 
 def first_order_solve(
