@@ -16,6 +16,7 @@ import os
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import functools
+from typing import NamedTuple
 
 import numpy as np
 from _config import ALPHA, ETA0, NEWTON_TOL, SEED
@@ -73,27 +74,54 @@ def _measure(config, estimator, label):
     X, y = dense_binary(config.sizes)
     if config.mode == "quick":
         X, y = X[:QUICK_ROWS], y[:QUICK_ROWS]
-    X_torch, y_torch = torch.asarray(X), torch.asarray(y)
-    on_numpy, on_torch = clone(estimator), clone(estimator)
+    fits = torch_against_numpy(estimator, X, y, torch.asarray(X), torch.asarray(y), config.repeats)
+    notes = (
+        f"torch time / NumPy time, {torch.get_num_threads()} torch threads; "
+        f"no goal; max|Δcoef| {fits.coef_difference:.1e}"
+    )
+    case = f"array_api · {label} {describe(X)}, log_loss, torch CPU vs NumPy"
+    return [fits.row(case, notes)]
+
+
+class TorchAgainstNumpy(NamedTuple):
+    """Both sides' median fit times and fitted estimators."""
+
+    torch_time: float
+    numpy_time: float
+    on_torch: object
+    on_numpy: object
+
+    @property
+    def coef_difference(self):
+        coef = self.on_torch.coef_.cpu().numpy()
+        return float(np.max(np.abs(coef - self.on_numpy.coef_)))
+
+    def row(self, case, notes):
+        return Row(
+            case=case,
+            skgd=seconds(self.torch_time),
+            reference=seconds(self.numpy_time),
+            ratio=self.torch_time / self.numpy_time,
+            notes=notes,
+        )
+
+
+def torch_against_numpy(estimator, X, y, X_torch, y_torch, repeats, synchronize=None):
+    """Fit clones of ``estimator`` on the torch tensors and on NumPy, timed interleaved.
+
+    ``synchronize`` (``torch.cuda.synchronize``) waits for a device's kernels,
+    which run asynchronously, at the end of each torch fit. Returns a
+    :class:`TorchAgainstNumpy`.
+    """
+    on_torch, on_numpy = clone(estimator), clone(estimator)
 
     def fit_torch():
         with config_context(array_api_dispatch=True):
             on_torch.fit(X_torch, y_torch)
+        if synchronize is not None:
+            synchronize()
 
     torch_time, numpy_time = interleaved_medians(
-        [fit_torch, functools.partial(on_numpy.fit, X, y)], config.repeats
+        [fit_torch, functools.partial(on_numpy.fit, X, y)], repeats
     )
-    difference = float(np.max(np.abs(on_torch.coef_.numpy() - on_numpy.coef_)))
-    notes = (
-        f"torch time / NumPy time, {torch.get_num_threads()} torch threads; "
-        f"no goal; max|Δcoef| {difference:.1e}"
-    )
-    return [
-        Row(
-            case=f"array_api · {label} {describe(X)}, log_loss, torch CPU vs NumPy",
-            skgd=seconds(torch_time),
-            reference=seconds(numpy_time),
-            ratio=torch_time / numpy_time,
-            notes=notes,
-        )
-    ]
+    return TorchAgainstNumpy(torch_time, numpy_time, on_torch, on_numpy)

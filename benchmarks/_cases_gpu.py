@@ -22,12 +22,11 @@ os.environ.setdefault("SCIPY_ARRAY_API", "1")
 import functools
 
 import numpy as np
+from _cases_array_api import torch_against_numpy
 from _config import ALPHA, SEED
 from _data import describe
 from _provenance import commit, source_digest
-from _report import Case, Row, seconds
-from _timing import interleaved_medians
-from sklearn import clone, config_context
+from _report import Case
 from sklearn.datasets import make_classification, make_regression
 from sklearn.preprocessing import StandardScaler
 
@@ -124,29 +123,12 @@ def _measure(config, label, data, estimator):
 
     X, y = data()
     X_cuda, y_cuda = torch.asarray(X, device="cuda"), torch.asarray(y, device="cuda")
-    on_numpy, on_cuda = clone(estimator), clone(estimator)
-
-    def fit_cuda():
-        with config_context(array_api_dispatch=True):
-            on_cuda.fit(X_cuda, y_cuda)
-        # Kernels run asynchronously: the fit is done when the device is.
-        torch.cuda.synchronize()
-
-    cuda_time, numpy_time = interleaved_medians(
-        [fit_cuda, functools.partial(on_numpy.fit, X, y)], config.repeats
+    fits = torch_against_numpy(
+        estimator, X, y, X_cuda, y_cuda, config.repeats, synchronize=torch.cuda.synchronize
     )
-    difference = float(np.max(np.abs(on_cuda.coef_.cpu().numpy() - on_numpy.coef_)))
     notes = (
         f"torch {torch.__version__} on {torch.cuda.get_device_name()}, commit {commit()}, "
-        f"skgd/ digest {source_digest()}; max|Δcoef| {difference:.0e}; "
-        f"iterations: CUDA {np.max(on_cuda.n_iter_)}, NumPy {np.max(on_numpy.n_iter_)}"
+        f"skgd/ digest {source_digest()}; max|Δcoef| {fits.coef_difference:.0e}; "
+        f"iterations: CUDA {np.max(fits.on_torch.n_iter_)}, NumPy {np.max(fits.on_numpy.n_iter_)}"
     )
-    return [
-        Row(
-            case=f"gpu · {label} {describe(X)}, torch CUDA vs NumPy",
-            skgd=seconds(cuda_time),
-            reference=seconds(numpy_time),
-            ratio=cuda_time / numpy_time,
-            notes=notes,
-        )
-    ]
+    return [fits.row(f"gpu · {label} {describe(X)}, torch CUDA vs NumPy", notes)]
