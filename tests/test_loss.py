@@ -422,6 +422,23 @@ def test_compiled_scalar_twins_match_vectorized(name, epsilon):
     np.testing.assert_allclose(both[:, 1], expected_gradient, rtol=1e-12, atol=0)
 
 
+@pytest.mark.parametrize("epsilon", [0.1, 1.0])
+@pytest.mark.parametrize("name", ALL_LOSSES)
+def test_compiled_hessian_twin_matches_vectorized(name, epsilon):
+    loss = make_loss(name, epsilon=epsilon)
+    y, p = _twin_points(name, epsilon, seed=ALL_LOSSES.index(name))
+    hessian = np.array(
+        [
+            _loss_kernels.loss_hessian(loss.code, loss.param, yi, pi)
+            for yi, pi in zip(y, p, strict=True)
+        ]
+    )
+    if not loss.has_hessian:
+        assert np.all(np.isnan(hessian))
+        return
+    np.testing.assert_allclose(hessian, loss.hessian(y, p), rtol=1e-12, atol=0)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", ALL_LOSSES)
 def test_compiled_weighted_sums_match_vectorized(name, dtype):

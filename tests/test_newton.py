@@ -266,6 +266,20 @@ def test_truncated_newton_never_forms_a_dense_hessian(monkeypatch):
 LOW_PRECISION_EVERYWHERE = CurvatureOptions(low_precision_min_work=0)
 
 
+def _record_small_hessians(monkeypatch, record):
+    """Patch the compiled Hessian of small dense data to append False to ``record``
+    per call: it sums in the data's precision, over every row."""
+    from skgd._objective import _dense_hessian
+
+    packed = _dense_hessian.packed_hessian
+
+    def recording(*args):
+        record.append(False)
+        return packed(*args)
+
+    monkeypatch.setattr(_dense_hessian, "packed_hessian", recording)
+
+
 def _record_gram_precision(monkeypatch):
     """Patch the Hessians' sums to record their ``low_precision`` flag per call."""
     from skgd._objective import _linear as _objective
@@ -273,6 +287,7 @@ def _record_gram_precision(monkeypatch):
 
     flags = []
     gram, softmax = _objective.weighted_gram, _multinomial.softmax_hessian
+    _record_small_hessians(monkeypatch, flags)
 
     def recording_gram(X, d, low_precision=False, rows=None):
         flags.append(low_precision)
@@ -335,6 +350,7 @@ def _sample_everything(monkeypatch, fraction=1 / 8):
     )
     sampled = []
     original = _objective.weighted_gram
+    _record_small_hessians(monkeypatch, sampled)
 
     def recording(X, d, low_precision=False, rows=None):
         sampled.append(rows is not None)

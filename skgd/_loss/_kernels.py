@@ -120,6 +120,26 @@ def loss_gradient(code, param, y, p):
 
 
 @_jit
+def loss_hessian(code, param, y, p):
+    """Scalar twin of ``BaseLoss.hessian``; NaN for a loss without one."""
+    if code == SQUARED_ERROR:
+        return 1.0
+    if code == HUBER:
+        return 1.0 if abs(p - y) <= param else 0.0
+    if code == SQUARED_EPSILON_INSENSITIVE:
+        return 2.0 if abs(y - p) > param else 0.0
+    z = y * p
+    if code == LOG_LOSS:
+        e = math.exp(-abs(p))
+        return e / ((1.0 + e) * (1.0 + e))
+    if code == MODIFIED_HUBER:
+        return 2.0 if -1.0 <= z < 1.0 else 0.0
+    if code == SQUARED_HINGE:
+        return 2.0 if param - z > 0.0 else 0.0
+    return np.nan
+
+
+@_jit
 def loss_value_gradient(code, param, y, p):
     """``(loss_value, loss_gradient)`` at one point, sharing the log loss's exponential."""
     if code == LOG_LOSS:

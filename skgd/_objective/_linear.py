@@ -14,6 +14,7 @@ Everything here is written with operations of the Array API standard
 import numpy as np
 
 from skgd._loss._kernels import MAX_DLOSS, weighted_loss_gradient, weighted_loss_sum
+from skgd._objective import _dense_hessian
 from skgd._objective._base import Objective, take_rows
 from skgd._objective._gram import rmatvec, weighted_gram
 from skgd._objective._step_pass import step_pass
@@ -232,6 +233,23 @@ class LinearObjective(Objective):
         xp = self.xp
         if raw is None:
             raw = self.raw_prediction(coef, intercept)
+        if (
+            rows is None
+            and not low_precision
+            and self.loss.code >= 0
+            and _dense_hessian.supports(self.X, raw, self.y, self.sample_weight)
+        ):
+            hessian = _dense_hessian.packed_hessian(
+                self.X,
+                self.y,
+                raw,
+                self.sample_weight,
+                self.loss,
+                self.penalty.l2,
+                self.fit_intercept,
+            )
+            if hessian is not None:
+                return hessian
         y, weight, n_rows = self.y, self.sample_weight, self.n_samples
         if rows is not None:
             y, weight, raw = (take_rows(a, rows) for a in (y, weight, raw))
