@@ -190,3 +190,16 @@ def test_callback_methods_exist_exactly_where_sklearn_has_callbacks(Estimator):
     # have no callback methods rather than ones that cannot work.
     assert hasattr(Estimator(), "set_callbacks") is CALLBACKS
     assert hasattr(Estimator(), "_init_callback_context") is CALLBACKS
+
+
+@needs_callbacks
+def test_newton_with_a_callback_fits_the_model_it_fits_without_one():
+    # Without callbacks a small dense Newton fit runs compiled; with one it
+    # runs NewtonSolver, which reports each iteration: the same model.
+    X, y = _multiclass()
+    params = dict(loss="log_loss", solver="newton", alpha=1e-3)
+    plain = GDClassifier(**params).fit(X, y)
+    watched = GDClassifier(**params).set_callbacks(StopAfter(10**6)).fit(X, y)
+    assert watched.n_iter_ == plain.n_iter_
+    np.testing.assert_allclose(watched.coef_, plain.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(watched.intercept_, plain.intercept_, rtol=1e-10, atol=1e-12)

@@ -17,6 +17,7 @@ from sklearn.datasets import make_classification, make_regression
 
 import skgd._solvers._first_order as first_order
 import skgd._solvers._newton as newton
+import skgd._solvers._small_newton as small_newton
 from skgd import GDClassifier, GDRegressor, PerceptronGD
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -150,7 +151,11 @@ class _FailAfter:
 
 
 def _fail_inside_solver(monkeypatch, solver, n, error):
-    """Make the solver raise ``error`` once it has run ``n`` epochs or Newton steps."""
+    """Make the solver raise ``error`` once it has run ``n`` epochs or Newton steps.
+
+    The compiled Newton loop of small dense fits runs a whole fit in one
+    call: it raises once that call returns, before its model is kept.
+    """
     if solver == "newton":
         failing = _FailAfter(newton.NewtonSolver.line_search, n, error)
 
@@ -158,6 +163,9 @@ def _fail_inside_solver(monkeypatch, solver, n, error):
             return failing(self)
 
         monkeypatch.setattr(newton.NewtonSolver, "line_search", line_search)
+        monkeypatch.setattr(
+            small_newton, "_newton_loop", _FailAfter(small_newton._newton_loop, 1, error)
+        )
         return failing
     pick_epoch = first_order.pick_epoch
     failing = None

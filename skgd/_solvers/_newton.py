@@ -196,7 +196,7 @@ class NewtonSolver:
         self.stop_tol = 0.0 if self.tol is None else self.tol
         self.loss_curve = []
         self.converged = self.stopped = False
-        self.message = f"Reached max_iter={self.max_iter} iterations."
+        self.message = max_iter_message(self.max_iter)
         self.strategy = choose_curvature(objective, self.options)
         # Data on a cluster: a pass is a round trip, so the value, gradient and
         # Hessian come back together, here and at the line search's first trial.
@@ -282,13 +282,7 @@ class NewtonSolver:
         s, accepted, evaluation, raw_accepted = self._backtrack(raw_step)
         if not accepted:
             converged = self.stop_tol == 0.0 or self.max_grad <= self.stop_tol
-            return self._stop_without_step(
-                converged,
-                "The line search could not decrease the objective: the iterate "
-                "is optimal to machine precision."
-                if converged
-                else "The line search failed before the gradient met tol.",
-            )
+            return self._stop_without_step(converged, line_search_message(converged))
         # The trial's own raw predictions: on a cluster, those its evaluation
         # kept on the workers.
         self.w, self.raw, self.full_step = self.w + s * self.step, raw_accepted, s == 1.0
@@ -336,7 +330,7 @@ class NewtonSolver:
             return True
         if _max_abs(xp, grad) <= self.stop_tol and decrement <= self.stop_tol:
             self.converged = True
-            self.message = f"Converged after {self.iteration} iterations."
+            self.message = converged_message(self.iteration)
             return True
         return False
 
@@ -376,9 +370,7 @@ class NewtonSolver:
         if not _max_abs(self.xp, grad_trial) < self.max_grad:
             return self._stop_without_step(
                 self.stop_tol == 0.0 or self.max_grad <= self.stop_tol,
-                f"Stopped after {self.iteration} iterations: no step reduces the "
-                f"gradient further in {self.w.dtype} precision; max|gradient| = "
-                f"{self.max_grad:.3g}.",
+                precision_message(self.iteration, self.w.dtype, self.max_grad),
             )
         self.w, self.raw, self.grad = w_trial, raw_trial, grad_trial
         self.value, self.full_step, self.step_size = (
@@ -420,6 +412,32 @@ class NewtonSolver:
         _end_iteration(self.monitor, self.objective, self.w)
         self.converged, self.message = converged, message
         return False
+
+
+def max_iter_message(max_iter):
+    return f"Reached max_iter={max_iter} iterations."
+
+
+def converged_message(iteration):
+    return f"Converged after {iteration} iterations."
+
+
+def line_search_message(converged):
+    """Why a fit ends where the line search found no step; ``converged``: at tol."""
+    if converged:
+        return (
+            "The line search could not decrease the objective: the iterate is optimal "
+            "to machine precision."
+        )
+    return "The line search failed before the gradient met tol."
+
+
+def precision_message(iteration, dtype, max_grad):
+    """Why a fit ends where no step below J's rounding error reduces the gradient."""
+    return (
+        f"Stopped after {iteration} iterations: no step reduces the gradient further "
+        f"in {dtype} precision; max|gradient| = {max_grad:.3g}."
+    )
 
 
 def _end_iteration(monitor, objective, w):

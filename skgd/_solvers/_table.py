@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from skgd._schedules import Schedule
+from skgd._solvers import _small_newton as small_newton
 from skgd._solvers._divergence import Diverged, recovered
 from skgd._solvers._first_order import first_order_solve
 from skgd._solvers._newton import newton_solve
@@ -144,20 +145,37 @@ def _first_order_solve(objective, state, step_rule, batch_size, settings, monito
 
 
 def run_newton(objective, state, step_rule, batch_size, settings, monitor=None):
-    """Newton's method (:mod:`skgd._solvers._newton`) on one problem."""
-    result = newton_solve(
-        objective,
-        state.coef,
-        state.intercept,
-        max_iter=settings.max_iter,
-        tol=settings.tol,
-        verbose=settings.params["verbose"],
-        monitor=monitor,
-        # partial_fit: the k-th step on a chunk moves 1/k of the way, so the
-        # iterate averages the chunks' Newton targets instead of jumping to
-        # the last chunk's optimum.
-        max_step=1.0 / state.t if settings.partial else 1.0,
-    )
+    """Newton's method (:mod:`skgd._solvers._newton`) on one problem.
+
+    Small dense fits that nothing watches run the same loop compiled
+    (:mod:`skgd._solvers._small_newton`).
+    """
+    # partial_fit: the k-th step on a chunk moves 1/k of the way, so the
+    # iterate averages the chunks' Newton targets instead of jumping to the
+    # last chunk's optimum.
+    max_step = 1.0 / state.t if settings.partial else 1.0
+    verbose = settings.params["verbose"]
+    result = None
+    if small_newton.serves(objective, monitor, verbose):
+        result = small_newton.small_newton_solve(
+            objective,
+            state.coef,
+            state.intercept,
+            max_iter=settings.max_iter,
+            tol=settings.tol,
+            max_step=max_step,
+        )
+    if result is None:
+        result = newton_solve(
+            objective,
+            state.coef,
+            state.intercept,
+            max_iter=settings.max_iter,
+            tol=settings.tol,
+            verbose=verbose,
+            monitor=monitor,
+            max_step=max_step,
+        )
     state.coef, state.intercept = result.coef, result.intercept
     state.t += result.n_iter
     return result._replace(t=state.t, learning_rate="line_search", eta0=1.0)
