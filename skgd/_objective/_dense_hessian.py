@@ -76,11 +76,15 @@ def _packed_hessian(X, y, raw, weight, code, param, l2, fit_intercept):
         corner += d
     n_params = n_features + 1 if fit_intercept else n_features
     hessian = np.empty((n_params, n_params), dtype=X.dtype)
-    hessian[:n_features, :n_features] = scaled.T @ scaled
+    gram = scaled.T @ scaled
+    # Element loops, not slice assignments: numba takes seconds more to
+    # compile a 2-D slice assignment.
     for j in range(n_features):
+        for k in range(n_features):
+            hessian[j, k] = gram[j, k]
         hessian[j, j] += l2
+        if fit_intercept:
+            hessian[j, n_features] = hessian[n_features, j] = cross[j]
     if fit_intercept:
-        hessian[:n_features, n_features] = cross
-        hessian[n_features, :n_features] = cross
         hessian[n_features, n_features] = corner
     return hessian

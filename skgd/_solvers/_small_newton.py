@@ -112,6 +112,8 @@ def small_newton_solve(objective, coef, intercept, *, max_iter=100, tol=1e-4, ma
     )
 
 
+# Element loops throughout, not slice assignments: numba takes seconds more
+# to compile those.
 _jit = njit(cache=True, nogil=True)
 
 
@@ -138,9 +140,12 @@ def _newton_loop(problem, w, max_iter, stop_tol, max_step, eps):
     factor = np.zeros((n_params, n_params), dtype=X.dtype)
 
     intercept = w[n_features] if fit_intercept else 0.0
-    raw[:] = X @ np.ascontiguousarray(w[:n_features])
+    coef = np.empty(n_features, dtype=X.dtype)
+    for j in range(n_features):
+        coef[j] = w[j]
+    product = X @ coef
     for i in range(n_samples):
-        raw[i] += intercept
+        raw[i] = product[i] + intercept
     value, n_clipped = _value_gradient(problem, w, raw, grad, dloss)
     if not math.isfinite(value):
         return RESTART, 0, False, 0.0, 0, curve
@@ -194,11 +199,13 @@ def _newton_loop(problem, w, max_iter, stop_tol, max_step, eps):
             first_trial_taken = halvings == 0
         for j in range(n_params):
             w[j] = w[j] + s * step[j]
-        raw[:] = raw_trial
+        for i in range(n_samples):
+            raw[i] = raw_trial[i]
         full_step = s == 1.0
         if first_trial_taken:
             value = value_trial
-            grad[:] = grad_trial
+            for j in range(n_params):
+                grad[j] = grad_trial[j]
         else:
             value, clipped = _value_gradient(problem, w, raw, grad, dloss)
             n_clipped += clipped
@@ -221,12 +228,17 @@ def _first_trial(problem, w, raw, step, scale, raw_step, w_trial, grad):
     n_samples, n_features = X.shape
     sums = np.zeros((1, 2))
     grads = np.zeros((1, n_features))
+    coef_step = np.empty(n_features, dtype=step.dtype)
+    for j in range(n_features):
+        coef_step[j] = step[j]
+    scales = np.empty(1)
+    scales[0] = scale
     n_clipped = _step_pass_rows(
         X,
         raw,
-        np.ascontiguousarray(step[:n_features]),
+        coef_step,
         step[n_features] if fit_intercept else 0.0,
-        np.full(1, scale),
+        scales,
         y,
         weight,
         code,
@@ -317,7 +329,8 @@ def _record(curve, n_iter, value):
     """``curve`` with ``value`` appended at ``n_iter`` (grown if full), and ``n_iter + 1``."""
     if n_iter == curve.shape[0]:
         grown = np.empty(2 * n_iter)
-        grown[:n_iter] = curve
+        for k in range(n_iter):
+            grown[k] = curve[k]
         curve = grown
     curve[n_iter] = value
     return curve, n_iter + 1
