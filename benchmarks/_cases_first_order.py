@@ -28,6 +28,8 @@ from skgd._penalty import make_penalty
 
 SGD_DENSE_GOAL = ratio_goal(0.6)
 SGD_SPARSE_GOAL = ratio_goal(1.0)
+# Per-sample hinge on sparse rows: the linear SVM of text classification.
+SGD_SPARSE_HINGE_GOAL = ratio_goal(0.5)
 MINIBATCH_GOAL = ratio_goal(0.8)
 BATCH_GRADIENT_GOAL = ratio_goal(1.3)
 MINIBATCH_SIZES = (32, 256)
@@ -95,7 +97,7 @@ def sgd_cases(config):
         ("binary", classifiers, "hinge", binary, epochs, SGD_DENSE_GOAL),
         ("binary", classifiers, "log_loss", binary, epochs, SGD_DENSE_GOAL),
         (multiclass_label, classifiers, "hinge", multiclass, epochs, SGD_DENSE_GOAL),
-        ("binary", classifiers, "hinge", sparse_data, epochs, SGD_SPARSE_GOAL),
+        ("binary", classifiers, "hinge", sparse_data, epochs, SGD_SPARSE_HINGE_GOAL),
         ("binary", classifiers, "log_loss", sparse_data, epochs, SGD_SPARSE_GOAL),
     ]
     return [_sgd_case(*entry, config.repeats) for entry in plan]
