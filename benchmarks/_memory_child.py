@@ -25,7 +25,9 @@ from sklearn.exceptions import ConvergenceWarning
 
 from skgd import GDRegressor
 
-WARM_UP_ROWS = 1_000
+# More rows than a small Newton fit's (skgd._objective._dense_hessian.MAX_ROWS):
+# the warm-up takes the measured fit's code path, and loads what it compiles.
+WARM_UP_ROWS = 5_000
 
 
 def resident_bytes():
