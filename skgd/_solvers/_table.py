@@ -150,31 +150,21 @@ def run_newton(objective, state, step_rule, batch_size, settings, monitor=None):
     Small dense fits that nothing watches run the same loop compiled
     (:mod:`skgd._solvers._small_newton`).
     """
-    # partial_fit: the k-th step on a chunk moves 1/k of the way, so the
-    # iterate averages the chunks' Newton targets instead of jumping to the
-    # last chunk's optimum.
-    max_step = 1.0 / state.t if settings.partial else 1.0
+    steps = {
+        "max_iter": settings.max_iter,
+        "tol": settings.tol,
+        # partial_fit: the k-th step on a chunk moves 1/k of the way, so the
+        # iterate averages the chunks' Newton targets instead of jumping to
+        # the last chunk's optimum.
+        "max_step": 1.0 / state.t if settings.partial else 1.0,
+    }
     verbose = settings.params["verbose"]
     result = None
     if small_newton.serves(objective, monitor, verbose):
-        result = small_newton.small_newton_solve(
-            objective,
-            state.coef,
-            state.intercept,
-            max_iter=settings.max_iter,
-            tol=settings.tol,
-            max_step=max_step,
-        )
+        result = small_newton.small_newton_solve(objective, state.coef, state.intercept, **steps)
     if result is None:
         result = newton_solve(
-            objective,
-            state.coef,
-            state.intercept,
-            max_iter=settings.max_iter,
-            tol=settings.tol,
-            verbose=verbose,
-            monitor=monitor,
-            max_step=max_step,
+            objective, state.coef, state.intercept, verbose=verbose, monitor=monitor, **steps
         )
     state.coef, state.intercept = result.coef, result.intercept
     state.t += result.n_iter
