@@ -14,12 +14,11 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.utils._array_api import (
     _max_precision_float_dtype,
-    get_namespace_and_device,
     size,
 )
 from sklearn.utils.validation import check_random_state
 
-from skgd._array_api import as_array, to_host_list
+from skgd._array_api import as_array, namespace_and_device, to_host_list
 
 MAX_INT = np.iinfo(np.int32).max
 
@@ -151,7 +150,7 @@ def classification_problems(
     n_problems = 1 if n_classes == 2 else n_classes
     starts = initial_coef(n_problems, X.shape[1], X.dtype, *initial, like=like)
     if is_multinomial(params, n_classes):
-        xp, _, device_ = get_namespace_and_device(starts[0][0])
+        xp, _, device_ = namespace_and_device(starts[0][0])
         coef = xp.stack([start[0] for start in starts])
         intercept = xp.asarray([start[1] for start in starts], dtype=coef.dtype, device=device_)
         factors = None if class_weight is None else [class_weight(None)]
@@ -178,7 +177,7 @@ def initial_coef(n_problems, n_features, dtype, coef_init, intercept_init, like)
     ``coef_init`` may have any shape that holds ``n_problems × n_features``
     values; ``intercept_init``, ``n_problems`` values. None gives zeros.
     """
-    xp, _, device_ = get_namespace_and_device(like)
+    xp, _, device_ = namespace_and_device(like)
     coef = xp.zeros((n_problems, n_features), dtype=dtype, device=device_)
     if coef_init is not None:
         coef_init = as_array(coef_init, like, dtype)

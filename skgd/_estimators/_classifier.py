@@ -16,6 +16,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from skgd._array_api import namespace_and_device
 from skgd._compat import check_same_namespace
 from skgd._estimators import _class_input
 from skgd._estimators._base import BaseGD, atomic_fit, blockwise_on_dask, dask_support
@@ -367,7 +368,7 @@ class GDClassifier(LinearClassifierMixin, SparseCoefMixin, BaseGD):
 
 def _fitted_coef(results, dtype, softmax):
     """``coef_`` and ``intercept_`` from the problems' results, centred if multinomial."""
-    xp, _, device_ = get_namespace_and_device(results[0].coef)
+    xp, _, device_ = namespace_and_device(results[0].coef)
     if softmax:
         coef, intercept = center(results[0].coef, results[0].intercept)
         return xp.astype(coef, dtype, copy=False), xp.astype(intercept, dtype, copy=False)

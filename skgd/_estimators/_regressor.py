@@ -5,12 +5,12 @@ import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.linear_model._base import SparseCoefMixin
 from sklearn.metrics import r2_score
-from sklearn.utils._array_api import get_namespace, get_namespace_and_device
+from sklearn.utils._array_api import get_namespace
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skgd._array_api import follow
+from skgd._array_api import follow, namespace_and_device
 from skgd._compat import check_array_api_dispatch, check_same_namespace
 from skgd._estimators._base import (
     BaseGD,
@@ -327,7 +327,7 @@ class GDRegressor(RegressorMixin, SparseCoefMixin, BaseGD):
         return X, y, checked_sample_weight(sample_weight, X, self.early_stopping)
 
     def _set_coef(self, results, dtype):
-        xp, _, device_ = get_namespace_and_device(results[0].coef)
+        xp, _, device_ = namespace_and_device(results[0].coef)
         self.coef_ = xp.asarray(results[0].coef, dtype=dtype, device=device_)
         self.intercept_ = xp.asarray([results[0].intercept], dtype=dtype, device=device_)
 

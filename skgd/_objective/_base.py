@@ -14,9 +14,10 @@ import copy
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils._array_api import get_namespace, get_namespace_and_device
+from sklearn.utils._array_api import get_namespace
 from sklearn.utils.extmath import row_norms
 
+from skgd._array_api import mean, namespace_and_device
 from skgd._compat import move_to
 from skgd._objective._rows import RowOrder, RowOrderWithout
 
@@ -61,11 +62,11 @@ class Objective:
         self.penalty = penalty
         self.X = X
         self.y = y
-        self.xp, _, self.device = get_namespace_and_device(sample_weight)
+        self.xp, _, self.device = namespace_and_device(sample_weight)
         # J weighs the rows by weights of mean 1, so that scaling every
         # weight leaves the model as it is. sgd steps by the weights as
         # given, as scikit-learn's SGD does (see _compiled_epoch.row_weights).
-        self.weight_mean = float(self.xp.mean(sample_weight))
+        self.weight_mean = float(mean(sample_weight, self.xp))
         self.given_weight = sample_weight
         self.sample_weight = sample_weight / self.weight_mean
         self.fit_intercept = fit_intercept

@@ -13,6 +13,7 @@ Everything here is written with operations of the Array API standard
 
 import numpy as np
 
+from skgd._array_api import mean
 from skgd._loss._kernels import MAX_DLOSS, weighted_loss_gradient, weighted_loss_sum
 from skgd._objective import _dense_hessian
 from skgd._objective._base import Objective, take_rows
@@ -78,7 +79,7 @@ class LinearObjective(Objective):
                 self.loss.code, self.loss.param, self.y, raw, self.sample_weight
             )
             return total / self.n_samples
-        return float(self.xp.mean(self.sample_weight * self.loss.loss(self.y, raw)))
+        return float(mean(self.sample_weight * self.loss.loss(self.y, raw), self.xp))
 
     def weighted_derivatives(self, raw, y=None, weight=None):
         """``Σ sᵢ loss(yᵢ, rawᵢ)``, the derivatives ``sᵢ loss′(yᵢ, rawᵢ)`` clipped at
@@ -113,7 +114,7 @@ class LinearObjective(Objective):
         """``J`` of the all-zero model, from the targets alone."""
         xp = self.xp
         raw = xp.zeros_like(self.sample_weight)
-        return float(xp.mean(self.sample_weight * self.loss.loss(self.y, raw)))
+        return float(mean(self.sample_weight * self.loss.loss(self.y, raw), xp))
 
     def loss_gradient(self, coef, intercept, rows=None, raw=None, need_gradient=True):
         """Data term and its gradient, over all rows or over ``rows``.

@@ -99,10 +99,11 @@ class EpochState:
         # partial_fit brings new data.
         self.full_gradient = None
         if running_sums:
-            rows = np.reshape(np.asarray(self.coef, dtype=np.float64), (-1, self.coef.shape[-1]))
+            rows = np.asarray(self.coef, dtype=np.float64).reshape(-1, self.coef.shape[-1])
             self.running_norms = np.empty((rows.shape[0], 2))
-            self.running_norms[:, 0] = np.sum(rows * rows, axis=1)
-            self.running_norms[:, 1] = np.sum(np.abs(rows), axis=1)
+            # np.sum's arithmetic, without its wrapper (a tenth of a small fit's set-up).
+            np.add.reduce(rows * rows, axis=1, out=self.running_norms[:, 0])
+            np.add.reduce(np.abs(rows), axis=1, out=self.running_norms[:, 1])
 
 
 def first_order_solve(
