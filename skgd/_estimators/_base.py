@@ -213,9 +213,10 @@ class BaseGD(*CALLBACK_MIXINS, BaseEstimator):
                 "another learning_rate."
             )
 
-    def _new_state(self, coef, intercept):
-        """The solver state of one problem, starting at ``coef``."""
-        step_rule = SOLVERS[self.solver].step_rule(self._solver_params())
+    def _new_state(self, coef, intercept, params):
+        """The solver state of one problem, starting at ``coef``; ``params`` as
+        :meth:`_solver_params` gives them."""
+        step_rule = SOLVERS[self.solver].step_rule(params)
         return EpochState(coef, intercept, step_rule.init(coef))
 
     def _solve_problems(
@@ -226,6 +227,7 @@ class BaseGD(*CALLBACK_MIXINS, BaseEstimator):
         sample_weight,
         states,
         seeds,
+        params,
         *,
         partial,
         held_out,
@@ -235,7 +237,8 @@ class BaseGD(*CALLBACK_MIXINS, BaseEstimator):
         """Solve one problem per target (in threads); return their SolverResults.
 
         ``weights`` are each problem's sample weights, ``class_weight``
-        included; early stopping scores by ``sample_weight``. ``partial``
+        included; early stopping scores by ``sample_weight``. ``params``
+        are the :meth:`_solver_params`. ``partial``
         makes one pass (one step for batch and newton) with no stopping
         rule, as ``partial_fit`` does. ``held_out`` masks the rows
         kept for early stopping. ``n_classes`` makes each problem a
@@ -244,7 +247,7 @@ class BaseGD(*CALLBACK_MIXINS, BaseEstimator):
         estimator's callbacks.
         """
         loss = self._make_loss()
-        params, row = self._solver_params(), SOLVERS[self.solver]
+        row = SOLVERS[self.solver]
         self._check_combination(loss, params)
         step_rule, batch_size = row.step_rule(params), row.sampler(params)
         max_iter, tol = (1, None) if partial else (self.max_iter, self.tol)
@@ -351,10 +354,11 @@ class BaseGD(*CALLBACK_MIXINS, BaseEstimator):
                 for coef, intercept in initial
             ]
         continuing = partial and hasattr(self, "_solver_states")
+        params = self._solver_params()
         if continuing:
             states = copy.deepcopy(self._solver_states)
         else:
-            states = [self._new_state(coef, intercept) for coef, intercept in initial]
+            states = [self._new_state(coef, intercept, params) for coef, intercept in initial]
         held_out = None if partial else self._held_out_rows(X, sample_weight, data.y)
         seeds = row_order_seeds(self._param("random_state"), len(targets), is_regressor(self))
         tasks = None
@@ -379,6 +383,7 @@ class BaseGD(*CALLBACK_MIXINS, BaseEstimator):
             sample_weight,
             states,
             seeds,
+            params,
             partial=partial,
             held_out=held_out,
             n_classes=n_classes,

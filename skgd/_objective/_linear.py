@@ -112,9 +112,7 @@ class LinearObjective(Objective):
 
     def baseline_value(self):
         """``J`` of the all-zero model, from the targets alone."""
-        xp = self.xp
-        raw = xp.zeros_like(self.sample_weight)
-        return float(mean(self.sample_weight * self.loss.loss(self.y, raw), xp))
+        return float(self.data_loss(None, None, raw=self.xp.zeros_like(self.sample_weight)))
 
     def loss_gradient(self, coef, intercept, rows=None, raw=None, need_gradient=True):
         """Data term and its gradient, over all rows or over ``rows``.

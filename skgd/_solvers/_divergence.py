@@ -59,9 +59,8 @@ def divergence_threshold(objective, state):
     # reference: the fit's own values then decide, without a warning here.
     with np.errstate(over="ignore", invalid="ignore"):
         reference = objective.baseline_value()
-    if max_abs(state.coef) > 0 or max_abs(state.intercept) > 0:
-        # A warm start: J at the start costs a pass over X.
-        with np.errstate(over="ignore", invalid="ignore"):
+        if max_abs(state.coef) > 0 or max_abs(state.intercept) > 0:
+            # A warm start: J at the start costs a pass over X.
             reference = max(reference, objective.value(state.coef, state.intercept))
     # From a start at J = 0 (the perceptron loss, or targets inside the
     # epsilon tube) growth has no scale: only non-finite values count there.
