@@ -85,18 +85,19 @@ def megabytes(value: float) -> str:
     return f"{value / 1e6:.3g} MB"
 
 
-def markdown_table(rows) -> str:
-    """The rows as a markdown table, columns padded so it also reads as plain text."""
+def markdown_table(header, rows) -> str:
+    """A header and rows of cells as a markdown table, padded to read as plain text too."""
     # A "|" inside a cell (max|∇J|) would split it: markdown escapes it.
-    lines = [HEADERS, *(tuple(c.replace("|", "\\|") for c in row.cells()) for row in rows)]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(HEADERS))]
+    lines = [tuple(cell.replace("|", "\\|") for cell in cells) for cells in (header, *rows)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
 
     def render(cells):
         padded = (cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
         return "| " + " | ".join(padded) + " |"
 
     separator = "|" + "|".join("-" * (width + 2) for width in widths) + "|"
-    return "\n".join([render(HEADERS), separator, *(render(cells) for cells in lines[1:])])
+    head, *body = (render(cells) for cells in lines)
+    return "\n".join([head, separator, *body])
 
 
 def machine_info(mode: str, repeats: int) -> str:

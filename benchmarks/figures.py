@@ -25,7 +25,7 @@ import sys
 from dataclasses import dataclass
 
 from _provenance import ROOT, source_digest
-from _report import HEADERS
+from _report import HEADERS, markdown_table
 from _results import provenance, read_results
 
 RESULTS = ROOT / "benchmarks" / "results.md"
@@ -61,7 +61,7 @@ def load_sources(results=RESULTS, gpu_results=GPU_RESULTS, root=ROOT):
 def results_table(sources, markup):
     """The machine line and every row of results.md, notes included."""
     rows = [[row[header] for header in HEADERS] for row in sources.results.rows]
-    table = _markdown_table(HEADERS, rows) if markup == ".md" else _csv_table(HEADERS, rows)
+    table = markdown_table(HEADERS, rows) if markup == ".md" else _csv_table(HEADERS, rows)
     return f"{_run_description(sources.results.info)}\n\n{table}"
 
 
@@ -98,7 +98,7 @@ def gpu_table(sources, markup):
         for row in sources.gpu.rows
     ]
     if markup == ".md":
-        table = _markdown_table(GPU_HEADERS, rows)
+        table = markdown_table(GPU_HEADERS, rows)
     else:
         table = _csv_table(GPU_HEADERS, rows, widths="34 9 9 7 41")
     description = _run_description(sources.gpu.info)
@@ -174,14 +174,6 @@ def _without(case, prefix):
 def _data(row):
     """The data a row names, as ``describe`` writes it: "200k×50 f32"."""
     return re.search(r"\S+×\S+ f\d+", row["case"]).group(0)
-
-
-def _markdown_table(header, rows):
-    def line(cells):
-        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
-
-    rule = "|" + "|".join("---" for _ in header) + "|"
-    return "\n".join([line(header), rule, *(line(cells) for cells in rows)])
 
 
 def _csv_table(header, rows, widths=RESULTS_WIDTHS):

@@ -27,7 +27,7 @@ from _cases_memory import memory_cases
 from _cases_newton import logistic_cases, multinomial_cases, ridge_cases
 from _cases_small import small_cases
 from _config import make_config
-from _report import error_row, machine_info, markdown_table
+from _report import HEADERS, error_row, machine_info, markdown_table
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
@@ -132,7 +132,7 @@ def main(argv=None):
             case for group in _selected_groups(args.only) for case in CASE_GROUPS[group](config)
         ]
         rows, n_failed = run_cases(cases)
-    table = markdown_table(rows)
+    table = markdown_table(HEADERS, [row.cells() for row in rows])
     print(info)
     print()
     print(table)
