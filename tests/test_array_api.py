@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._array_api import get_namespace_and_device
 
 from skgd import GDClassifier, GDRegressor, PerceptronGD
-from skgd._array_api import host_view
+from skgd._array_api import host_view, mean, namespace_and_device
 from skgd._compat import ARRAY_API_SUPPORTED, move_to
 
 try:
@@ -320,3 +320,19 @@ def test_dispatch_below_scikit_learn_1_9_raises_naming_the_version(monkeypatch):
             assert not hasattr(estimator, "coef_")
         with pytest.raises(ValueError, match=needs):
             fitted.predict(X)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_numpy_shortcuts_answer_as_numpy_and_scikit_learn_do(dtype):
+    # The set-up's shortcuts for NumPy input must change no model: the same
+    # mean to the bit, in the same dtype, and the same namespace and device.
+    rng = np.random.default_rng(0)
+    for n in (1, 7, 1000, 4097):
+        for _ in range(20):
+            a = (rng.random(n) * 10.0 ** rng.uniform(-5, 5)).astype(dtype)
+            ours, numpys = mean(a, np), np.mean(a)
+            assert ours.dtype == numpys.dtype and ours.tobytes() == numpys.tobytes()
+    assert namespace_and_device(a) == get_namespace_and_device(a)
+    if ARRAY_API_SUPPORTED:
+        with config_context(array_api_dispatch=True):
+            assert namespace_and_device(a) == get_namespace_and_device(a)
