@@ -76,13 +76,13 @@ def follow(array, like):
     if isinstance(array, np.ndarray) and (isinstance(like, np.ndarray) or sp.issparse(like)):
         # The common case, without the namespace lookups (10 µs a call).
         return array
-    xp, _, device_ = get_namespace_and_device(like)
+    xp, _, device_ = namespace_and_device(like)
     return move_to(array, xp=xp, device=device_)
 
 
 def as_array(value, like, dtype):
     """``value`` (an array of any library, a list or a scalar) as an array like ``like``."""
-    xp, _, device_ = get_namespace_and_device(like)
+    xp, _, device_ = namespace_and_device(like)
     if hasattr(value, "shape") and not isinstance(value, np.ndarray):
         value = move_to(value, xp=xp, device=device_)
     return xp.asarray(value, dtype=dtype, device=device_)
