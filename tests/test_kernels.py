@@ -10,6 +10,7 @@ kernel hands back, and that the settings never cost a new compilation.
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from numba import njit
 from scipy.special import logsumexp, softmax
 from sklearn.datasets import make_classification
 from sklearn.preprocessing import StandardScaler
@@ -19,7 +20,14 @@ from skgd._loss._kernels import MAX_DLOSS, sgd_loss_gradient
 from skgd._objective import LinearObjective, MultinomialObjective
 from skgd._penalty import make_penalty
 from skgd._schedules import Schedule
-from skgd._solvers import EpochState, MomentumStep, PlainStep, _compiled_epoch, _kernels
+from skgd._solvers import (
+    EpochState,
+    MomentumStep,
+    PlainStep,
+    _compiled_epoch,
+    _kernel_rows,
+    _kernels,
+)
 from skgd._solvers._first_order import first_order_solve
 from skgd._solvers._step_rules import Velocity
 
@@ -54,6 +62,40 @@ def test_one_row_link_is_the_loss_and_clips_its_derivative():
     )
     value, derivative, clipped = _kernels._one_row_link(squared_error.code, 0.0, 0.0, -1e13)
     assert (value, derivative, clipped) == (0.5e26, -MAX_DLOSS, 1)
+
+
+# --------------------------------------------------------------------------
+# CSR rows
+
+
+@njit
+def _csr_row_ops(data, indices, indptr, i, coef, scale):
+    dot = _kernel_rows._csr_row_dot(data, indices, indptr, i, coef, 1)
+    _kernel_rows._csr_row_axpy(data, indices, indptr, i, scale, coef, 1)
+    return dot, _kernel_rows._csr_row_norms(indices, indptr, i, coef, 1)
+
+
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_csr_rows_add_in_storage_order_with_either_index_width(index_dtype):
+    # scipy stores indices in int64 past 2**31 entries; the helpers index
+    # by unsigned integers, and must read both widths the same.
+    rng = np.random.default_rng(0)
+    X = sp.random(5, 40, density=0.3, format="csr", random_state=rng)
+    X.indices, X.indptr = X.indices.astype(index_dtype), X.indptr.astype(index_dtype)
+    coef = rng.standard_normal((2, 40))
+    for i in range(X.shape[0]):
+        start, stop = X.indptr[i], X.indptr[i + 1]
+        columns, values = X.indices[start:stop], X.data[start:stop]
+        expected_dot = 0.0
+        for column, value in zip(columns, values, strict=True):
+            expected_dot += value * coef[1, column]
+        expected_coef = coef.copy()
+        expected_coef[1, columns] += 0.25 * values
+        dot, (squares, absolutes) = _csr_row_ops(X.data, X.indices, X.indptr, i, coef, 0.25)
+        assert dot == expected_dot
+        np.testing.assert_array_equal(coef, expected_coef)
+        assert squares == pytest.approx(np.sum(coef[1, columns] ** 2), rel=1e-14)
+        assert absolutes == pytest.approx(np.sum(np.abs(coef[1, columns])), rel=1e-14)
 
 
 # --------------------------------------------------------------------------

@@ -160,8 +160,8 @@ def _row_truncate_l1_impl(rows, i, state, c, wscale, l1_total, correction):
 
         def csr(rows, i, state, c, wscale, l1_total, correction):
             indices, indptr = rows[2], rows[3]
-            for k in range(indptr[i], indptr[i + 1]):
-                _truncate_l1(state, c, indices[k], wscale, l1_total, correction)
+            for k in _csr_entries(indptr, i):
+                _truncate_l1(state, c, _column(indices, k), wscale, l1_total, correction)
 
         return csr
 
@@ -215,26 +215,44 @@ def _dense_row_norms(coef, c):
     return squares, absolutes
 
 
+# numba wraps a negative index around, as Python does, with a test and a
+# select on every access, unless the index is unsigned. CSR offsets and
+# column indices are never negative, so the loops below index by unsigned
+# integers: 4 instructions per stored entry of a dot product instead of 16,
+# the same arithmetic in the same order. A sparse hinge epoch (200,000 rows
+# of 50 entries) went from 51 ms to 35 ms (median, one sitting).
+@_inline
+def _csr_entries(indptr, i):
+    """The positions of row ``i``'s stored entries, as unsigned integers."""
+    return range(np.uint64(indptr[i]), np.uint64(indptr[i + 1]))
+
+
+@_inline
+def _column(indices, k):
+    return np.uint64(indices[k])
+
+
 @_inline
 def _csr_row_dot(data, indices, indptr, i, coef, c):
     acc = 0.0
-    for k in range(indptr[i], indptr[i + 1]):
-        acc += data[k] * coef[c, indices[k]]
+    for k in _csr_entries(indptr, i):
+        acc += data[k] * coef[c, _column(indices, k)]
     return acc
 
 
 @_inline
 def _csr_row_axpy(data, indices, indptr, i, scale, out, c):
-    for k in range(indptr[i], indptr[i + 1]):
-        out[c, indices[k]] += scale * data[k]
+    for k in _csr_entries(indptr, i):
+        out[c, _column(indices, k)] += scale * data[k]
 
 
 @_inline
 def _csr_row_norms(indices, indptr, i, coef, c):
     squares = absolutes = 0.0
-    for k in range(indptr[i], indptr[i + 1]):
-        squares += coef[c, indices[k]] * coef[c, indices[k]]
-        absolutes += abs(coef[c, indices[k]])
+    for k in _csr_entries(indptr, i):
+        weight = coef[c, _column(indices, k)]
+        squares += weight * weight
+        absolutes += abs(weight)
     return squares, absolutes
 
 
