@@ -262,7 +262,7 @@ def test_convergence_warning_as_on_numpy(client):
         # fetches the value, gradient and Hessian at the full step).
         (dict(solver="newton", loss="log_loss", alpha=1e-3, tol=1e-10), 1),
         # Batch with the line search: the start, then one pass per iteration
-        # whenever one of its two trials passes; a few need a second pass.
+        # whenever one of its three trials passes; a few need a second pass.
         (dict(solver="batch", learning_rate="line_search", loss="log_loss", max_iter=30), 8),
     ],
     ids=["newton", "batch-line-search"],

@@ -246,9 +246,14 @@ class DaskObjective(Objective):
         return loss, grad_coef.astype(self.dtype, copy=False), grad_intercept
 
     # Each pass is a round trip to the workers: Newton asks for the value,
-    # gradient and Hessian in one pass, and the line search for two trials.
+    # gradient and Hessian in one pass, and the line search for three
+    # trials, η, η/2 and η/4. A trial costs the workers its loss and
+    # gradient, less than the pass's reading of X: on 1,000,000 × 20 rows
+    # in 20 blocks, 27 of 100 iterations needed a third trial, and 100
+    # iterations took 6.4 s with three trials a pass, 7.3 s with two or
+    # four, 9.4 s with one (medians of 3 on one cluster of 2 workers).
     fused_passes = True
-    trials_per_pass = 2
+    trials_per_pass = 3
 
     def value_gradient_hessian(self, coef, intercept, raw=None, low_precision=False):
         """``J``, its gradient and its Hessian (packed) in one pass over the blocks.
