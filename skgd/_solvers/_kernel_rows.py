@@ -229,6 +229,7 @@ def _csr_entries(indptr, i):
 
 @_inline
 def _column(indices, k):
+    """The column of stored entry ``k``, as an unsigned integer."""
     return np.uint64(indices[k])
 
 
